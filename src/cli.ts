@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { VERSION } from './version.js';
+
+/**
+ * Commands → runner; nothing else lives here. Heavy modules are imported by the command that
+ * needs them so that `synchook --version` and `--help` start fast.
+ */
+
+type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+interface GlobalArgs {
+  config: string;
+  timeout?: string;
+  'log-level': LogLevel;
+  'log-format'?: 'json' | 'pretty';
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** After a signal, reporting gets this long before the process exits regardless. */
+const SIGNAL_GRACE_MS = 5_000;
+
+async function execute(args: GlobalArgs, command: (ctx: import('./commands/context.js').CommandContext) => Promise<number>): Promise<never> {
+  const [{ createLogger, printOut, scrub }, errors, { parseDuration }, { SIGNAL_EXIT_CODES }] = await Promise.all([
+    import('./log.js'),
+    import('./errors.js'),
+    import('./duration.js'),
+    import('./runner.js'),
+  ]);
+  const log = createLogger({ level: args['log-level'], format: args['log-format'] });
+  const controller = new AbortController();
+  let signalled: string | undefined;
+  for (const name of SIGNALS) {
+    process.on(name, () => {
+      if (signalled) {
+        // A second signal: stop now.
+        process.exit(SIGNAL_EXIT_CODES[name] ?? 1);
+      }
+      signalled = name;
+      log.warn({ signal: name }, `received ${name}: stopping in-flight work and reporting`);
+      controller.abort(new errors.AbortedError(`terminated by ${name}`, SIGNAL_EXIT_CODES[name] as 130 | 143 as never));
+      setTimeout(() => process.exit(SIGNAL_EXIT_CODES[name] ?? 1), SIGNAL_GRACE_MS).unref();
+    });
+  }
+  let timeoutMs: number | undefined;
+  if (args.timeout !== undefined) {
+    timeoutMs = parseDuration(args.timeout);
+    if (timeoutMs === undefined) {
+      process.stderr.write(`synchook: --timeout ${args.timeout}: expected a duration with a unit, such as 90s or 10m.\n`);
+      process.exit(errors.ExitCode.Config);
+    }
+  }
+  let code: number;
+  try {
+    code = await command({
+      configPath: args.config,
+      log,
+      signal: controller.signal,
+      timeoutMs,
+      env: process.env,
+      out: (text) => printOut(text),
+    });
+  } catch (error) {
+    if (controller.signal.aborted && signalled) {
+      process.stderr.write(scrub(`synchook: terminated by ${signalled}\n`));
+      code = SIGNAL_EXIT_CODES[signalled] ?? 1;
+    } else {
+      code = errors.exitCodeOf(error);
+      const message = errors.messageOf(error);
+      process.stderr.write(scrub(`synchook: ${message}\n`));
+      if (!(error instanceof errors.SynchookError)) log.error({ err: error }, 'unexpected error');
+    }
+  }
+  if (signalled && code === 0) code = SIGNAL_EXIT_CODES[signalled] ?? 1;
+  process.exit(code);
+}
+
+export function buildCli(argv: string[]): Argv<GlobalArgs> {
+  return yargs(argv)
+    .scriptName('synchook')
+    .version(VERSION)
+    .usage('$0 <command> [options]\n\nSchemas, Kafka topics and ACLs, Terraform plan policy and smoke tests around a GitOps deployment.')
+    .option('config', { alias: 'c', type: 'string', default: process.env.SYNCHOOK_CONFIG ?? 'synchook.yaml', describe: 'Config file (env SYNCHOOK_CONFIG)', global: true })
+    .option('timeout', { type: 'string', describe: "Deadline of the whole run (e.g. 5m); overrides the config's timeout", global: true })
+    .option('log-level', { type: 'string', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: (process.env.SYNCHOOK_LOG_LEVEL as LogLevel | undefined) ?? 'info', global: true })
+    .option('log-format', { type: 'string', choices: ['json', 'pretty'] as const, describe: 'JSON when not a terminal, readable when a terminal (default)', global: true })
+    .command(
+      'presync',
+      'Plan every PreSync task, then apply them if every plan passes',
+      (y) => y.option('dry-run', { type: 'boolean', default: false, describe: 'Plan only; apply nothing' }).option('sha', { type: 'string', describe: 'Commit to report to' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'presync', dryRun: args['dry-run'] as boolean, sha: args.sha as string | undefined })),
+    )
+    .command(
+      'postsync',
+      'Run the PostSync checks: smoke test and consumer-group health',
+      (y) => y.option('sha', { type: 'string', describe: 'Commit to report to' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'postsync', sha: args.sha as string | undefined })),
+    )
+    .command(
+      'plan',
+      'Show what PreSync would change, read-only (for pull requests)',
+      (y) => y.option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown' })),
+    )
+    .command(
+      'run <tasks..>',
+      'Run the named tasks (PreSync tasks plan all, then apply)',
+      (y) => y.positional('tasks', { type: 'string', array: true, demandOption: true }).option('dry-run', { type: 'boolean', default: false }).option('sha', { type: 'string' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'run', taskNames: args.tasks as string[], dryRun: args['dry-run'] as boolean, sha: args.sha as string | undefined })),
+    )
+    .command(
+      'validate',
+      'Check the config and the files it names, offline',
+      (y) => y.option('against', { type: 'string', describe: 'Baseline for offline compatibility checks: a folder or a git ref (e.g. origin/main)' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/validate.js')).runValidate({ ...ctx, against: args.against as string | undefined })),
+    )
+    .command(
+      'doctor',
+      'Reach Kafka and the registry with the configured auth and print what was found',
+      (y) => y.option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/doctor.js')).runDoctor({ ...ctx, format: args.format as 'text' | 'json' })),
+    )
+    .command(
+      'config-schema',
+      "Print the config file's JSON Schema (for editors)",
+      (y) => y,
+      (args) => execute(args as GlobalArgs, async (ctx) => {
+        const { configJsonSchema } = await import('./config/schema.js');
+        ctx.out(JSON.stringify(configJsonSchema(), null, 2));
+        return 0;
+      }),
+    )
+    .demandCommand(1, 'Name a command: presync, postsync, plan, run, validate or doctor.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`synchook: ${message}\nRun synchook --help for the commands and options.\n`);
+      process.exit(2);
+    }) as unknown as Argv<GlobalArgs>;
+}
+
+await buildCli(hideBin(process.argv)).parseAsync();

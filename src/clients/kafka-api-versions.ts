@@ -1,0 +1,127 @@
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
+
+/** The Kafka APIs synchook's tasks send, by protocol key (Kafka protocol guide, "Api Keys"). */
+export const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; usedBy: string }> = [
+  { key: 3, name: 'Metadata', moduleName: 'metadata', usedBy: 'all' },
+  { key: 19, name: 'CreateTopics', moduleName: 'createTopics', usedBy: 'topics' },
+  { key: 37, name: 'CreatePartitions', moduleName: 'createPartitions', usedBy: 'topics' },
+  { key: 32, name: 'DescribeConfigs', moduleName: 'describeConfigs', usedBy: 'topics' },
+  { key: 33, name: 'AlterConfigs', moduleName: 'alterConfigs', usedBy: 'topics' },
+  { key: 20, name: 'DeleteTopics', moduleName: 'deleteTopics', usedBy: 'topics (delete: managed), teardown' },
+  { key: 29, name: 'DescribeAcls', moduleName: 'describeAcls', usedBy: 'acls' },
+  { key: 30, name: 'CreateAcls', moduleName: 'createAcls', usedBy: 'acls' },
+  { key: 31, name: 'DeleteAcls', moduleName: 'deleteAcls', usedBy: 'acls' },
+  { key: 0, name: 'Produce', moduleName: 'produce', usedBy: 'smoke' },
+  { key: 1, name: 'Fetch', moduleName: 'fetch', usedBy: 'smoke' },
+  { key: 2, name: 'ListOffsets', moduleName: 'listOffsets', usedBy: 'smoke, health' },
+  { key: 9, name: 'OffsetFetch', moduleName: 'offsetFetch', usedBy: 'health' },
+  { key: 15, name: 'DescribeGroups', moduleName: 'describeGroups', usedBy: 'health' },
+  { key: 42, name: 'DeleteGroups', moduleName: 'deleteGroups', usedBy: 'smoke' },
+];
+
+export interface ApiVersionRange {
+  key: number;
+  min: number;
+  max: number;
+}
+
+export interface ApiSupport {
+  name: string;
+  usedBy: string;
+  broker?: { min: number; max: number };
+  client: { min: number; max: number };
+  /** The version kafkajs will use, or undefined when broker and client share none. */
+  negotiated?: number;
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/** Versions kafkajs can speak for an API (from its protocol tables). */
+export function clientVersions(moduleName: string): { min: number; max: number } {
+  const definitions = requireHere(`kafkajs/src/protocol/requests/${moduleName}/index.js`) as { versions: string[] };
+  const versions = definitions.versions.map(Number);
+  return { min: Math.min(...versions), max: Math.max(...versions) };
+}
+
+export function compareApiSupport(brokerRanges: readonly ApiVersionRange[]): ApiSupport[] {
+  return APIS_USED.map((api) => {
+    const client = clientVersions(api.moduleName);
+    const range = brokerRanges.find((item) => item.key === api.key);
+    const broker = range ? { min: range.min, max: range.max } : undefined;
+    const high = broker ? Math.min(broker.max, client.max) : -1;
+    const negotiated = broker && high >= Math.max(broker.min, client.min) ? high : undefined;
+    return { name: api.name, usedBy: api.usedBy, broker, client, negotiated };
+  });
+}
+
+/**
+ * Sends one ApiVersions v0 request. Brokers answer it before SASL authentication (KIP-35), so this
+ * works with the same address and TLS settings as the real client, without credentials.
+ */
+export function fetchApiVersions(address: string, options: { tls?: ConnectionOptions; timeoutMs: number; clientId: string }): Promise<ApiVersionRange[]> {
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(separator + 1));
+  return new Promise((resolve, reject) => {
+    const socket = options.tls
+      ? tls.connect({ ...options.tls, host, port, servername: options.tls.servername ?? (net.isIP(host) ? undefined : host) })
+      : net.connect({ host, port });
+    const timer = setTimeout(() => finish(new Error(`no ApiVersions answer from ${address} within ${options.timeoutMs} ms`)), options.timeoutMs);
+    let buffer = Buffer.alloc(0);
+    const finish = (error?: Error, result?: ApiVersionRange[]) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    socket.once('error', (error) => finish(error));
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => socket.write(encodeApiVersionsRequest(options.clientId)));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (buffer.length < 4) return;
+      const size = buffer.readInt32BE(0);
+      if (buffer.length < 4 + size) return;
+      try {
+        finish(undefined, decodeApiVersionsResponse(buffer.subarray(4, 4 + size)));
+      } catch (error) {
+        finish(error as Error);
+      }
+    });
+  });
+}
+
+const CORRELATION_ID = 1;
+
+function encodeApiVersionsRequest(clientId: string): Buffer {
+  const id = Buffer.from(clientId, 'utf8');
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + id.length);
+  let offset = body.writeInt16BE(18, 0); // api key: ApiVersions
+  offset = body.writeInt16BE(0, offset); // api version 0
+  offset = body.writeInt32BE(CORRELATION_ID, offset);
+  offset = body.writeInt16BE(id.length, offset);
+  id.copy(body, offset);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length, 0);
+  return Buffer.concat([size, body]);
+}
+
+function decodeApiVersionsResponse(frame: Buffer): ApiVersionRange[] {
+  let offset = 0;
+  const correlationId = frame.readInt32BE(offset);
+  offset += 4;
+  if (correlationId !== CORRELATION_ID) throw new Error(`unexpected correlation id ${correlationId} in ApiVersions response`);
+  const errorCode = frame.readInt16BE(offset);
+  offset += 2;
+  const count = frame.readInt32BE(offset);
+  offset += 4;
+  // A broker that does not support v0 answers UNSUPPORTED_VERSION (35) with its own ranges anyway.
+  if (errorCode !== 0 && errorCode !== 35) throw new Error(`ApiVersions answered error code ${errorCode}`);
+  const ranges: ApiVersionRange[] = [];
+  for (let index = 0; index < count; index += 1) {
+    ranges.push({ key: frame.readInt16BE(offset), min: frame.readInt16BE(offset + 2), max: frame.readInt16BE(offset + 4) });
+    offset += 6;
+  }
+  return ranges;
+}

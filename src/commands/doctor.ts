@@ -1,0 +1,128 @@
+import type { Admin } from 'kafkajs';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { connectAdmin, createKafka, kafkaError } from '../clients/kafka.js';
+import { compareApiSupport, fetchApiVersions, type ApiSupport } from '../clients/kafka-api-versions.js';
+import { createRegistryClient } from '../clients/registry.js';
+import { tlsOptions } from '../clients/tls.js';
+import { ExitCode, SynchookError, exitCodeOf, messageOf } from '../errors.js';
+import { formatDuration } from '../duration.js';
+import { withDeadline } from '../runner.js';
+import type { CommandContext } from './context.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** Lines of what was found, or of what went wrong. */
+  lines: string[];
+  exitCode: number;
+  facts?: Record<string, unknown>;
+}
+
+export const DOCTOR_DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `synchook doctor`: reach each configured dependency with the configured auth and say what is there. */
+export async function runDoctor(ctx: CommandContext & { format?: 'text' | 'json' }): Promise<number> {
+  const loaded = loadConfig(ctx.configPath, ctx.env);
+  const timeoutMs = ctx.timeoutMs ?? DOCTOR_DEFAULT_TIMEOUT_MS;
+  const checks: Array<Promise<DoctorCheck>> = [];
+  if (loaded.config.cluster) checks.push(guarded('kafka', timeoutMs, ctx, () => checkKafka(loaded, ctx)));
+  if (loaded.config.registry) checks.push(guarded('registry', timeoutMs, ctx, () => checkRegistry(loaded, ctx)));
+  if (checks.length === 0) {
+    throw new SynchookError(`${ctx.configPath}: nothing to check: the config has neither a cluster nor a registry section.`, ExitCode.Config);
+  }
+  const results = await Promise.all(checks);
+  if (ctx.format === 'json') ctx.out(JSON.stringify({ config: loaded.file, checks: results }, null, 2));
+  else {
+    for (const check of results) {
+      ctx.out(`${check.ok ? 'ok   ' : 'FAIL '} ${check.name}`);
+      for (const line of check.lines) ctx.out(`      ${line}`);
+    }
+  }
+  const failed = results.filter((check) => !check.ok);
+  if (failed.length === 0) return ExitCode.Success;
+  const codes = failed.map((check) => check.exitCode);
+  return codes.includes(ExitCode.Config) ? ExitCode.Config : codes.includes(ExitCode.Unreachable) ? ExitCode.Unreachable : ExitCode.Rejected;
+}
+
+async function guarded(name: string, timeoutMs: number, ctx: CommandContext, body: () => Promise<DoctorCheck>): Promise<DoctorCheck> {
+  try {
+    return await withDeadline(ctx.signal, timeoutMs, `${name}: no answer within ${formatDuration(timeoutMs)}`, () => body());
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return { name, ok: false, lines: [messageOf(error)], exitCode: error instanceof SynchookError ? error.exitCode : exitCodeOf(error) };
+  }
+}
+
+async function checkKafka(loaded: LoadedConfig, ctx: CommandContext): Promise<DoctorCheck> {
+  const cluster = loaded.config.cluster!;
+  const kafka = createKafka(cluster, { dir: loaded.dir, log: ctx.log, clientIdSuffix: 'doctor' });
+  let admin: Admin | undefined;
+  try {
+    admin = await connectAdmin(kafka, cluster);
+    const described = await admin.describeCluster().catch((error: unknown) => {
+      throw kafkaError(error, cluster, 'describe the cluster');
+    });
+    const controller = described.brokers.find((broker) => broker.nodeId === described.controller);
+    const first = described.brokers[0]!;
+    const ranges = await fetchApiVersions(`${first.host}:${first.port}`, {
+      tls: tlsOptions(cluster.tls, loaded.dir, 'cluster'),
+      timeoutMs: cluster.requestTimeout,
+      clientId: `${cluster.clientId}-doctor`,
+    });
+    const support = compareApiSupport(ranges);
+    const missing = support.filter((api) => api.negotiated === undefined);
+    const auth = cluster.sasl ? `SASL ${cluster.sasl.mechanism.toUpperCase()} as ${cluster.sasl.username}` : 'no SASL';
+    const lines = [
+      `bootstrap: ${cluster.brokers.join(', ')} (${cluster.tls?.enabled ? 'TLS' : 'plaintext'}, ${auth})`,
+      `cluster id: ${described.clusterId}`,
+      `controller: ${controller ? `${controller.nodeId} at ${controller.host}:${controller.port}` : String(described.controller)}`,
+      `brokers (${described.brokers.length}): ${described.brokers.map((broker) => `${broker.nodeId}@${broker.host}:${broker.port}`).join(', ')}`,
+      `API versions used (broker range → version used): ${support.map(formatApi).join(', ')}`,
+    ];
+    if (missing.length > 0) {
+      lines.push(`unsupported: ${missing.map((api) => `${api.name} (used by ${api.usedBy})`).join(', ')}: this broker and the client share no version of these APIs.`);
+    }
+    return {
+      name: 'kafka',
+      ok: missing.length === 0,
+      lines,
+      exitCode: missing.length === 0 ? ExitCode.Success : ExitCode.Rejected,
+      facts: { clusterId: described.clusterId, controller: described.controller, brokers: described.brokers, apiVersions: support },
+    };
+  } catch (error) {
+    throw kafkaError(error, cluster);
+  } finally {
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function formatApi(api: ApiSupport): string {
+  const broker = api.broker ? `${api.broker.min}-${api.broker.max}` : 'none';
+  return `${api.name} ${broker}→${api.negotiated ?? 'none'}`;
+}
+
+async function checkRegistry(loaded: LoadedConfig, ctx: CommandContext): Promise<DoctorCheck> {
+  const registry = createRegistryClient(loaded.config.registry!, { dir: loaded.dir, log: ctx.log });
+  const config = await registry.request<{ compatibilityLevel?: string; compatibility?: string }>('GET', 'config', undefined, { signal: ctx.signal });
+  const mode = await registry.request<{ mode?: string }>('GET', 'mode', undefined, { accept: [404, 405], signal: ctx.signal });
+  const subjects = await registry.request<string[]>('GET', 'subjects', undefined, { signal: ctx.signal });
+  const compatibility = config.body?.compatibilityLevel ?? config.body?.compatibility ?? 'unknown';
+  const modeText = mode.status === 200 ? (mode.body?.mode ?? 'unknown') : `not reported (HTTP ${mode.status})`;
+  const auth = loaded.config.registry!.basicAuth ? `basic auth as ${loaded.config.registry!.basicAuth.username}` : 'no auth';
+  const warnings: string[] = [];
+  if (mode.status === 200 && mode.body?.mode && mode.body.mode !== 'READWRITE') warnings.push(`mode is ${mode.body.mode}: registrations will be refused until it is READWRITE.`);
+  if (compatibility === 'NONE') warnings.push('global compatibility is NONE: the registry accepts any change; set the level per subject in the schemas section.');
+  return {
+    name: 'registry',
+    ok: true,
+    lines: [
+      `url: ${registry.url} (${auth})`,
+      `mode: ${modeText}`,
+      `global compatibility: ${compatibility}`,
+      `subjects: ${Array.isArray(subjects.body) ? subjects.body.length : 'unknown'}`,
+      ...warnings.map((warning) => `warning: ${warning}`),
+    ],
+    exitCode: ExitCode.Success,
+    facts: { url: registry.url, mode: mode.body?.mode, compatibility, subjects: Array.isArray(subjects.body) ? subjects.body.length : undefined },
+  };
+}

@@ -1,0 +1,122 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { registerBasicAuth, registerSecret } from '../log.js';
+import { interpolate, type Environment } from './interpolate.js';
+import { SynchookConfigSchema, type SynchookConfig } from './schema.js';
+import { formatPath, parseYamlFile } from './yaml.js';
+
+export interface LoadedConfig {
+  config: SynchookConfig;
+  /** Absolute path of the config file. */
+  file: string;
+  /** Folder of the config file; every file the config names is relative to it. */
+  dir: string;
+}
+
+/** A config file larger than this is refused before parsing: no hook config is that big. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export function loadConfig(path: string, env: Environment = process.env): LoadedConfig {
+  const file = resolve(path);
+  const text = readConfigText(file, path);
+  return parseConfig(text, { file, displayName: path, env });
+}
+
+export function parseConfig(text: string, options: { file: string; displayName?: string; env?: Environment }): LoadedConfig {
+  const displayName = options.displayName ?? options.file;
+  const parsed = parseYamlFile(displayName, text);
+  if (parsed.value === null || parsed.value === undefined) {
+    throw new ConfigError(`${displayName}: the file is empty. Start from the example in the README.`);
+  }
+  if (typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+    throw new ConfigError(`${displayName}: expected a mapping of sections (cluster, registry, topics, ...) at the top level.`);
+  }
+  const interpolated = interpolate(parsed.value, options.env ?? process.env, (path) => parsed.locate(path));
+  const result = SynchookConfigSchema.safeParse(interpolated);
+  if (!result.success) {
+    throw new ConfigError(describeIssues(result.error.issues, parsed.locate));
+  }
+  const dir = dirname(options.file);
+  const config = result.data as SynchookConfig;
+  resolveSecrets(config, dir, displayName);
+  return { config, file: options.file, dir };
+}
+
+function readConfigText(file: string, shown: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new ConfigError(`${shown}: config file not found. Pass --config <file> or set SYNCHOOK_CONFIG.`);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${shown}: the file is ${Math.round(size / 1024)} KiB; a config over ${MAX_CONFIG_BYTES / 1024} KiB is refused. Move topic and schema declarations into the files they name.`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+/** One line per issue, at most a handful, each with file:line:col and the key path. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], locate: (path: PropertyKey[]) => string): string {
+  const lines = issues.slice(0, 8).map((issue) => describeIssue(issue, locate));
+  if (issues.length > 8) lines.push(`... and ${issues.length - 8} more`);
+  return lines.join('\n');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, locate: (path: PropertyKey[]) => string): string {
+  const path = [...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const full = keys.map((key) => formatPath([...path, key]));
+    return `${locate([...path, keys[0]!])}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README lists every key).`;
+  }
+  const where = locate(path);
+  return `${where}: ${formatPath(path)}: ${issue.message}.`;
+}
+
+const SECRET_KEYS = ['password', 'token', 'privateKey', 'keyPassword', 'webhookSecret'] as const;
+
+/**
+ * Reads every `<secret>File` into `<secret>` (relative to the config's folder) and registers every
+ * secret value for redaction. A missing or empty file is a config error naming the key.
+ */
+function resolveSecrets(node: unknown, dir: string, displayName: string, path: PropertyKey[] = []): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, index) => resolveSecrets(item, dir, displayName, [...path, index]));
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const key of SECRET_KEYS) {
+    const fileKey = `${key}File`;
+    const fileValue = record[fileKey];
+    if (typeof fileValue === 'string') {
+      record[key] = readSecretFile(resolve(dir, fileValue), `${displayName}: ${formatPath([...path, fileKey])}`, fileValue);
+    }
+    const value = record[key];
+    if (typeof value === 'string') {
+      if (typeof record.username === 'string' && key === 'password') registerBasicAuth(record.username, value);
+      else registerSecret(value);
+    }
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (value && typeof value === 'object') resolveSecrets(value, dir, displayName, [...path, key]);
+  }
+}
+
+function readSecretFile(file: string, where: string, shown: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be read (${code ?? 'unknown error'})`;
+    throw new ConfigError(`${where}: secret file ${shown} ${reason}. Mount the Secret there or fix the path.`);
+  }
+  const value = text.replace(/[\r\n]+$/, '');
+  if (value.trim() === '') {
+    throw new ConfigError(`${where}: secret file ${shown} is empty. Put the secret in it, or check the Secret's key.`);
+  }
+  return value;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { TASKS } from '../tasks/registry.js';
+import { ClusterConfig, Duration, RegistryConfig } from './common.js';
+
+/** Keys every task section accepts besides its own. */
+const TaskCommon = {
+  timeout: Duration.optional().meta({ description: "This task's deadline; the global timeout still applies." }),
+  enabled: z.boolean().default(true).meta({ description: 'Set false to keep the section but skip the task.' }),
+};
+
+const coreSections = {
+  $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
+  environment: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, { message: 'use lower-case letters, digits, ".", "_" or "-" (e.g. dev, staging, prod)' })
+    .default('default')
+    .meta({ description: 'Name of the environment (dev, staging, prod); used in reports and status contexts.' }),
+  timeout: Duration.prefault('10m').meta({ description: 'Deadline of the whole run; --timeout overrides it.' }),
+  cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
+  registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
+};
+
+function taskSections(): Record<string, z.ZodType> {
+  const sections: Record<string, z.ZodType> = {};
+  for (const task of TASKS) {
+    sections[task.configKey] = task.configSchema.extend(TaskCommon).optional().meta({ description: task.description });
+  }
+  return sections;
+}
+
+export const SynchookConfigSchema = z.strictObject({ ...coreSections, ...taskSections() });
+
+type CoreConfig = z.output<z.ZodObject<typeof coreSections>>;
+/** The validated config. Task sections are typed by each task's own schema. */
+export type SynchookConfig = CoreConfig & Record<string, unknown>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(SynchookConfigSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $id: 'https://synchook.dev/schema/synchook.schema.json',
+    title: 'synchook configuration',
+    ...schema,
+  };
+}

@@ -1,0 +1,81 @@
+import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { ConfigError } from '../errors.js';
+
+export interface ParsedYaml {
+  file: string;
+  value: unknown;
+  /** "file:line:col" of the node at a path in the document, or just the file when unknown. */
+  locate(path: ReadonlyArray<PropertyKey>): string;
+}
+
+/** Parses one YAML document; syntax errors become ConfigErrors with file, line and column. */
+export function parseYamlFile(file: string, text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  throwOnYamlErrors(file, doc, lineCounter);
+  return wrapDocument(file, doc, lineCounter);
+}
+
+/** Parses a multi-document YAML stream (Strimzi CR files hold many). */
+export function parseYamlDocuments(file: string, text: string): ParsedYaml[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (!Array.isArray(docs)) {
+    // An empty stream parses to an EmptyStream object.
+    return [];
+  }
+  for (const doc of docs) throwOnYamlErrors(file, doc, lineCounter);
+  return docs.filter((doc) => doc.contents !== null).map((doc) => wrapDocument(file, doc, lineCounter));
+}
+
+function throwOnYamlErrors(file: string, doc: Document, lineCounter: LineCounter): void {
+  const first = doc.errors[0];
+  if (!first) return;
+  const pos = first.pos?.[0] !== undefined ? lineCounter.linePos(first.pos[0]) : undefined;
+  const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+  const reason = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+  throw new ConfigError(`${where}: YAML syntax error: ${reason}. Fix the YAML at that line and column.`);
+}
+
+function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): ParsedYaml {
+  return {
+    file,
+    value: doc.toJS({ maxAliasCount: 100 }),
+    locate(path) {
+      const node = nodeAt(doc, path);
+      const offset = node?.range?.[0];
+      if (offset === undefined) return file;
+      const pos = lineCounter.linePos(offset);
+      return `${file}:${pos.line}:${pos.col}`;
+    },
+  };
+}
+
+/** The deepest node that exists along the path, so an error on a missing key points at its parent. */
+function nodeAt(doc: Document, path: ReadonlyArray<PropertyKey>): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+      if (!pair) return node as Node;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const next = node.items[key];
+      if (next === undefined) return node as Node;
+      node = next;
+    } else {
+      return node as Node | undefined;
+    }
+  }
+  return node as Node | undefined;
+}
+
+/** "cluster.brokers[0]" from a path array. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}

@@ -1,0 +1,61 @@
+/**
+ * Exit codes are part of the CLI contract (see README "Exit codes"):
+ * 0 success, 1 a check rejected the change or a task failed, 2 usage or configuration error,
+ * 3 a dependency could not be reached in time.
+ */
+export const ExitCode = {
+  Success: 0,
+  Rejected: 1,
+  Config: 2,
+  Unreachable: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base of every error synchook expects; its message is one sentence a user can act on. */
+export class SynchookError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The configuration or an input file is wrong: exit 2, nothing was touched. */
+export class ConfigError extends SynchookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Config, options);
+  }
+}
+
+/** A dependency (Kafka, the registry, GitHub, terraform) could not be reached in time: exit 3. */
+export class UnreachableError extends SynchookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Unreachable, options);
+  }
+}
+
+/** A task failed doing its job, or a check rejected the change: exit 1. */
+export class TaskFailedError extends SynchookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Rejected, options);
+  }
+}
+
+/** Work was stopped by SIGTERM/SIGINT or a deadline. */
+export class AbortedError extends SynchookError {
+  readonly reason: string;
+  constructor(reason: string, exitCode: ExitCode = ExitCode.Rejected) {
+    super(reason, exitCode);
+    this.reason = reason;
+  }
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof SynchookError ? error.exitCode : ExitCode.Rejected;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

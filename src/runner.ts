@@ -1,0 +1,388 @@
+import type { z } from 'zod';
+import type { LoadedConfig } from './config/load.js';
+import { createClients, type Clients } from './clients/index.js';
+import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf } from './errors.js';
+import { formatDuration } from './duration.js';
+import type { Logger } from './log.js';
+import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
+import { TASKS } from './tasks/registry.js';
+import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan } from './tasks/types.js';
+
+export interface RunOptions {
+  mode: RunMode;
+  loaded: LoadedConfig;
+  log: Logger;
+  /** Tasks to run by name (`synchook run topics schemas`); all configured tasks of the phase otherwise. */
+  taskNames?: string[];
+  /** Plan only, never apply (presync --dry-run, plan). */
+  dryRun?: boolean;
+  /** Overrides the config's global timeout. */
+  timeoutMs?: number;
+  /** Aborted by the CLI on SIGTERM/SIGINT; its reason says which. */
+  signal?: AbortSignal;
+  reporters?: Reporter[];
+  /** Upper bound for each reporter call, so a slow GitHub never holds the hook. */
+  reportTimeoutMs?: number;
+  clients?: Clients;
+  now?: () => number;
+}
+
+interface SelectedTask {
+  task: TaskDefinition;
+  section: Record<string, unknown> & { timeout?: number; enabled?: boolean };
+}
+
+/** Exit codes when a run is stopped by a signal: 128 + the signal number, as shells report it. */
+export const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export async function runPhase(options: RunOptions): Promise<RunSummary> {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const { config, dir } = options.loaded;
+  const timeoutMs = options.timeoutMs ?? config.timeout;
+  const runDeadline = startedAt + timeoutMs;
+  const selected = selectTasks(options);
+  const clients = options.clients ?? createClients(config, dir, options.log);
+  const reporters = options.reporters ?? [];
+  const report = reportingCalls(reporters, options.reportTimeoutMs ?? 10_000, options.log);
+  const dryRun = options.mode === 'plan' || Boolean(options.dryRun);
+  let interrupted: string | undefined;
+
+  // One controller for the run: aborted by the caller's signal (SIGTERM) or the global deadline.
+  const runAbort = new AbortController();
+  const onCallerAbort = () => runAbort.abort(options.signal?.reason ?? new AbortedError('terminated'));
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  if (options.signal?.aborted) onCallerAbort();
+  const globalTimer = setTimeout(() => runAbort.abort(new AbortedError(`the run's deadline of ${formatDuration(timeoutMs)} passed`, ExitCode.Unreachable)), Math.max(0, runDeadline - now()));
+
+  await report('runStarted', { mode: options.mode, tasks: selected.map(({ task }) => ({ task: task.name, phase: task.phase })) });
+
+  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number): TaskContext => ({
+    config,
+    configDir: dir,
+    log: options.log.child({ task: task.name }),
+    signal,
+    deadline: { at: deadlineAt, remaining: () => Math.max(0, deadlineAt - now()) } satisfies Deadline,
+    clients,
+  });
+
+  const step = async <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
+    const stepStart = now();
+    const deadlineAt = Math.min(runDeadline, item.section.timeout ? stepStart + item.section.timeout : Number.POSITIVE_INFINITY);
+    return withDeadline(runAbort.signal, deadlineAt - stepStart, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
+      body(context(item.task, item.section, signal, deadlineAt)),
+    );
+  };
+
+  const results: TaskResult[] = [];
+  const presync = selected.filter(({ task }) => task.phase === 'presync') as Array<SelectedTask & { task: PlanApplyTask }>;
+  const postsync = selected.filter(({ task }) => task.phase === 'postsync') as Array<SelectedTask & { task: CheckTask }>;
+
+  try {
+    if (presync.length > 0) results.push(...(await runPlanThenApply(presync, { step, report, dryRun, now, log: options.log })));
+    if (postsync.length > 0 && !results.some((result) => result.status === 'failure' || result.status === 'error')) {
+      for (const item of postsync) results.push(await runCheck(item, { step, report, now, dryRun }));
+    } else {
+      for (const item of postsync) {
+        const skipped = skippedResult(item.task, 'not run: an earlier task of this run failed', 0);
+        results.push(skipped);
+        await report('taskFinished', skipped);
+      }
+    }
+  } finally {
+    clearTimeout(globalTimer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    if (runAbort.signal.aborted) {
+      const reason = runAbort.signal.reason as unknown;
+      interrupted = `${messageOf(reason)} after ${formatDuration(now() - startedAt)}`;
+    }
+    if (!options.clients) await boundedClose(clients, options.log);
+  }
+
+  const summary: RunSummary = {
+    mode: options.mode,
+    environment: config.environment,
+    exitCode: runExitCode(results, runAbort.signal.reason),
+    startedAt,
+    durationMs: now() - startedAt,
+    results,
+    interrupted,
+    dryRun,
+  };
+  await report('runFinished', summary);
+  return summary;
+}
+
+type StepRunner = <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>) => Promise<T>;
+type ReportCall = <K extends keyof Reporter>(method: K, argument: Parameters<NonNullable<Reporter[K]>>[0]) => Promise<void>;
+
+async function runPlanThenApply(
+  items: Array<SelectedTask & { task: PlanApplyTask }>,
+  env: { step: StepRunner; report: ReportCall; dryRun: boolean; now: () => number; log: Logger },
+): Promise<TaskResult[]> {
+  const started = new Map<string, number>();
+  for (const { task } of items) {
+    started.set(task.name, env.now());
+    await env.report('taskStarted', { task: task.name, phase: task.phase });
+  }
+  // Pass 1: every plan, in parallel; nothing is written.
+  const planned = await Promise.all(
+    items.map(async (item) => {
+      try {
+        const plan = await env.step(item, (ctx) => item.task.plan(ctx, item.section as z.output<typeof item.task.configSchema>));
+        return { item, plan };
+      } catch (error) {
+        return { item, error };
+      }
+    }),
+  );
+  const results = new Map<string, TaskResult>();
+  for (const { item, plan, error } of planned) {
+    const elapsed = env.now() - started.get(item.task.name)!;
+    if (error !== undefined) results.set(item.task.name, errorResult(item.task, error, elapsed));
+    else if (plan!.violations.length > 0) results.set(item.task.name, rejectedResult(item.task, plan!, elapsed));
+  }
+  const blocked = [...results.values()];
+  const stopReason = blocked.length > 0 ? `not applied: ${blocked.map((result) => result.task).join(', ')} ${blocked.length === 1 ? 'was' : 'were'} rejected or failed, and nothing is applied unless every plan passes` : undefined;
+
+  const ordered: TaskResult[] = [];
+  for (const { item, plan } of planned) {
+    const name = item.task.name;
+    const existing = results.get(name);
+    if (existing) {
+      ordered.push(existing);
+      await env.report('taskFinished', existing);
+      continue;
+    }
+    const elapsed = () => env.now() - started.get(name)!;
+    if (stopReason || env.dryRun) {
+      const result = stopReason ? skippedResult(item.task, stopReason, elapsed(), plan) : plannedResult(item.task, plan!, elapsed());
+      ordered.push(result);
+      await env.report('taskFinished', result);
+      continue;
+    }
+    // Pass 2: apply each plan in task order; a failure stops the tasks after it.
+    const failedBefore = ordered.find((result) => result.status === 'error' || result.status === 'failure');
+    if (failedBefore) {
+      const result = skippedResult(item.task, `not applied: ${failedBefore.task} failed while applying`, elapsed(), plan);
+      ordered.push(result);
+      await env.report('taskFinished', result);
+      continue;
+    }
+    let result: TaskResult;
+    try {
+      const outcome = await env.step(item, (ctx) => item.task.apply(ctx, item.section as z.output<typeof item.task.configSchema>, plan!));
+      const violations = outcome.violations ?? [];
+      result = {
+        task: name,
+        phase: 'presync',
+        status: violations.length > 0 ? 'failure' : 'success',
+        summary: outcome.summary,
+        durationMs: elapsed(),
+        exitCode: violations.length > 0 ? ExitCode.Rejected : ExitCode.Success,
+        plan,
+        outcome,
+        changes: outcome.changes ?? plan!.changes,
+        violations,
+        warnings: [...plan!.warnings, ...(outcome.warnings ?? [])],
+      };
+    } catch (error) {
+      result = { ...errorResult(item.task, error, elapsed()), plan, changes: plan!.changes };
+    }
+    ordered.push(result);
+    await env.report('taskFinished', result);
+  }
+  return ordered;
+}
+
+async function runCheck(item: SelectedTask & { task: CheckTask }, env: { step: StepRunner; report: ReportCall; now: () => number; dryRun: boolean }): Promise<TaskResult> {
+  const start = env.now();
+  await env.report('taskStarted', { task: item.task.name, phase: 'postsync' });
+  let result: TaskResult;
+  try {
+    const outcome = await env.step(item, (ctx) => item.task.run(ctx, item.section as z.output<typeof item.task.configSchema>));
+    const violations = outcome.violations ?? [];
+    result = {
+      task: item.task.name,
+      phase: 'postsync',
+      status: violations.length > 0 ? 'failure' : 'success',
+      summary: outcome.summary,
+      durationMs: env.now() - start,
+      exitCode: violations.length > 0 ? ExitCode.Rejected : ExitCode.Success,
+      outcome,
+      changes: outcome.changes ?? [],
+      violations,
+      warnings: outcome.warnings ?? [],
+    };
+  } catch (error) {
+    result = errorResult(item.task, error, env.now() - start);
+  }
+  await env.report('taskFinished', result);
+  return result;
+}
+
+function selectTasks(options: RunOptions): SelectedTask[] {
+  const { config } = options.loaded;
+  const wantedPhases: Phase[] = options.mode === 'postsync' ? ['postsync'] : options.mode === 'run' ? ['presync', 'postsync'] : ['presync'];
+  if (options.taskNames && options.taskNames.length > 0) {
+    return options.taskNames.map((name) => {
+      const task = TASKS.find((candidate) => candidate.name === name);
+      if (!task) {
+        throw new SynchookError(`unknown task "${name}". Known tasks: ${TASKS.map((candidate) => candidate.name).join(', ') || '(none)'}.`, ExitCode.Config);
+      }
+      const section = config[task.configKey] as SelectedTask['section'] | undefined;
+      if (!section) {
+        throw new SynchookError(`task "${name}" has no "${task.configKey}" section in ${options.loaded.file}. Add the section to configure it.`, ExitCode.Config);
+      }
+      return { task, section };
+    });
+  }
+  return TASKS.filter((task) => wantedPhases.includes(task.phase))
+    .map((task) => ({ task, section: config[task.configKey] as SelectedTask['section'] | undefined }))
+    .filter((item): item is SelectedTask => item.section !== undefined && item.section.enabled !== false);
+}
+
+/**
+ * Runs body with a signal that aborts at the deadline or with the run; stops waiting at once when
+ * it aborts, since not every client call can be cancelled (kafkajs requests cannot).
+ */
+export async function withDeadline<T>(parent: AbortSignal, ms: number, deadlineMessage: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onParentAbort, { once: true });
+  if (parent.aborted) onParentAbort();
+  const timer = setTimeout(() => controller.abort(new AbortedError(deadlineMessage, ExitCode.Unreachable)), Math.max(0, ms));
+  let rejectOnAbort: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    rejectOnAbort = reject;
+  });
+  const onAbort = () => rejectOnAbort(controller.signal.reason);
+  controller.signal.addEventListener('abort', onAbort, { once: true });
+  if (controller.signal.aborted) onAbort();
+  try {
+    return await Promise.race([body(controller.signal), aborted]);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParentAbort);
+    controller.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function errorResult(task: TaskDefinition, error: unknown, durationMs: number): TaskResult {
+  const exitCode = error instanceof AbortedError ? error.exitCode : exitCodeOf(error);
+  const message = messageOf(error);
+  return {
+    task: task.name,
+    phase: task.phase,
+    // A config error or an unreachable dependency means synchook could not do its job: "error".
+    status: 'error',
+    summary: error instanceof AbortedError ? `stopped: ${message}` : message,
+    durationMs,
+    exitCode,
+    changes: [],
+    violations: [],
+    warnings: [],
+    error: message,
+  };
+}
+
+function rejectedResult(task: TaskDefinition, plan: TaskPlan, durationMs: number): TaskResult {
+  const count = plan.violations.length;
+  return {
+    task: task.name,
+    phase: task.phase,
+    status: 'failure',
+    summary: `rejected: ${count} violation${count === 1 ? '' : 's'} (${plan.violations[0]!.resource}${count > 1 ? ', ...' : ''})`,
+    durationMs,
+    exitCode: ExitCode.Rejected,
+    plan,
+    changes: plan.changes,
+    violations: plan.violations,
+    warnings: plan.warnings,
+  };
+}
+
+function plannedResult(task: PlanApplyTask, plan: TaskPlan, durationMs: number): TaskResult {
+  return {
+    task: task.name,
+    phase: task.phase,
+    status: 'success',
+    summary: task.describePlan?.(plan) ?? describeChanges(plan),
+    durationMs,
+    exitCode: ExitCode.Success,
+    plan,
+    changes: plan.changes,
+    violations: [],
+    warnings: plan.warnings,
+  };
+}
+
+function skippedResult(task: TaskDefinition, reason: string, durationMs: number, plan?: TaskPlan): TaskResult {
+  return {
+    task: task.name,
+    phase: task.phase,
+    status: 'skipped',
+    summary: reason,
+    durationMs,
+    exitCode: ExitCode.Rejected,
+    plan,
+    changes: plan?.changes ?? [],
+    violations: [],
+    warnings: plan?.warnings ?? [],
+  };
+}
+
+export function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
+  const counts = { create: 0, update: 0, delete: 0 };
+  for (const change of plan.changes) counts[change.action] += 1;
+  const parts = [counts.create && `${counts.create} to create`, counts.update && `${counts.update} to change`, counts.delete && `${counts.delete} to delete`].filter(Boolean);
+  return parts.length > 0 ? `plan: ${parts.join(', ')}` : 'no changes';
+}
+
+/** Precedence: a configuration error first (the user must fix it), then unreachable, then rejected. */
+function runExitCode(results: TaskResult[], abortReason: unknown): number {
+  if (abortReason instanceof AbortedError && abortReason.exitCode > ExitCode.Unreachable) return abortReason.exitCode;
+  const codes = results.filter((result) => result.status !== 'success' && result.status !== 'skipped').map((result) => Number(result.exitCode));
+  if (codes.includes(ExitCode.Config)) return ExitCode.Config;
+  if (codes.includes(ExitCode.Unreachable)) return ExitCode.Unreachable;
+  if (codes.length > 0 || results.some((result) => result.status === 'skipped')) return ExitCode.Rejected;
+  return ExitCode.Success;
+}
+
+function reportingCalls(reporters: Reporter[], timeoutMs: number, log: Logger): ReportCall {
+  return async (method, argument) => {
+    await Promise.all(
+      reporters.map(async (reporter) => {
+        const call = reporter[method] as ((value: unknown) => Promise<void>) | undefined;
+        if (!call) return;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            call.call(reporter, argument),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`reporting took longer than ${formatDuration(timeoutMs)}`)), timeoutMs);
+            }),
+          ]);
+        } catch (error) {
+          // A reporter that must not fail silently (report.github.required) records it itself.
+          log.warn({ error: messageOf(error), call: method }, 'reporting failed; the run goes on');
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  };
+}
+
+async function boundedClose(clients: Clients, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    clients.close(),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log.debug('closing clients took too long; leaving them to the process exit');
+        resolve();
+      }, 2_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,32 @@
+import { inject } from 'vitest';
+import type { KafkaUser } from './kafka.js';
+
+/** Addresses of the Kafka and registry started by the integration project's global setup. */
+export interface HarnessInfo {
+  kafka: {
+    version: string;
+    clusterId: string;
+    /** PLAINTEXT listener; its principal is a super user. */
+    bootstrap: string;
+    /** SASL_SSL listener (SCRAM-SHA-256/512, PLAIN). */
+    saslBootstrap: string;
+    caFile: string;
+    clientCertFile: string;
+    clientKeyFile: string;
+    admin: KafkaUser;
+    users: Record<string, KafkaUser>;
+    dataDir: string;
+    libsDir: string;
+  };
+  registry: { url: string; baseUrl: string; version: string };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    harness: HarnessInfo;
+  }
+}
+
+export function harness(): HarnessInfo {
+  return inject('harness');
+}
