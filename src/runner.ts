@@ -25,6 +25,8 @@ export interface RunOptions {
   reportTimeoutMs?: number;
   clients?: Clients;
   now?: () => number;
+  /** The known tasks; the registry's list unless a caller (a test) brings its own. */
+  tasks?: readonly TaskDefinition[];
 }
 
 interface SelectedTask {
@@ -68,8 +70,11 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
 
   const step = async <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
     const stepStart = now();
-    const deadlineAt = Math.min(runDeadline, item.section.timeout ? stepStart + item.section.timeout : Number.POSITIVE_INFINITY);
-    return withDeadline(runAbort.signal, deadlineAt - stepStart, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
+    const taskDeadline = item.section.timeout ? stepStart + item.section.timeout : Number.POSITIVE_INFINITY;
+    const deadlineAt = Math.min(runDeadline, taskDeadline);
+    // When the run's deadline comes first, the run's own abort ends the step and says so.
+    const stepMs = taskDeadline < runDeadline ? taskDeadline - stepStart : Number.POSITIVE_INFINITY;
+    return withDeadline(runAbort.signal, stepMs, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
       body(context(item.task, item.section, signal, deadlineAt)),
     );
   };
@@ -223,12 +228,13 @@ async function runCheck(item: SelectedTask & { task: CheckTask }, env: { step: S
 
 function selectTasks(options: RunOptions): SelectedTask[] {
   const { config } = options.loaded;
+  const tasks = options.tasks ?? TASKS;
   const wantedPhases: Phase[] = options.mode === 'postsync' ? ['postsync'] : options.mode === 'run' ? ['presync', 'postsync'] : ['presync'];
   if (options.taskNames && options.taskNames.length > 0) {
     return options.taskNames.map((name) => {
-      const task = TASKS.find((candidate) => candidate.name === name);
+      const task = tasks.find((candidate) => candidate.name === name);
       if (!task) {
-        throw new SynchookError(`unknown task "${name}". Known tasks: ${TASKS.map((candidate) => candidate.name).join(', ') || '(none)'}.`, ExitCode.Config);
+        throw new SynchookError(`unknown task "${name}". Known tasks: ${tasks.map((candidate) => candidate.name).join(', ') || '(none)'}.`, ExitCode.Config);
       }
       const section = config[task.configKey] as SelectedTask['section'] | undefined;
       if (!section) {
@@ -237,7 +243,7 @@ function selectTasks(options: RunOptions): SelectedTask[] {
       return { task, section };
     });
   }
-  return TASKS.filter((task) => wantedPhases.includes(task.phase))
+  return tasks.filter((task) => wantedPhases.includes(task.phase))
     .map((task) => ({ task, section: config[task.configKey] as SelectedTask['section'] | undefined }))
     .filter((item): item is SelectedTask => item.section !== undefined && item.section.enabled !== false);
 }
@@ -251,7 +257,7 @@ export async function withDeadline<T>(parent: AbortSignal, ms: number, deadlineM
   const onParentAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onParentAbort, { once: true });
   if (parent.aborted) onParentAbort();
-  const timer = setTimeout(() => controller.abort(new AbortedError(deadlineMessage, ExitCode.Unreachable)), Math.max(0, ms));
+  const timer = Number.isFinite(ms) ? setTimeout(() => controller.abort(new AbortedError(deadlineMessage, ExitCode.Unreachable)), Math.max(0, ms)) : undefined;
   let rejectOnAbort: (reason: unknown) => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
     rejectOnAbort = reject;

@@ -3,7 +3,7 @@ import { parseDuration } from '../duration.js';
 
 /** A duration with a unit: "500ms", "30s", "2m", "1h", "1m30s". Parsed to milliseconds. */
 export const Duration = z
-  .string()
+  .string({ error: 'expected a duration with a unit, such as 500ms, 30s, 2m or 1h' })
   .refine((text) => parseDuration(text) !== undefined, { message: 'expected a duration with a unit, such as 500ms, 30s, 2m or 1h' })
   .transform((text) => parseDuration(text)!)
   .meta({ description: 'A duration with a unit: 500ms, 30s, 2m, 1h, 1m30s.', examples: ['30s', '2m'] });

@@ -58,18 +58,18 @@ function readConfigText(file: string, shown: string): string {
 }
 
 /** One line per issue, at most a handful, each with file:line:col and the key path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], locate: (path: PropertyKey[]) => string): string {
+export function describeIssues(issues: readonly z.core.$ZodIssue[], locate: (path: PropertyKey[], options?: { key?: boolean }) => string): string {
   const lines = issues.slice(0, 8).map((issue) => describeIssue(issue, locate));
   if (issues.length > 8) lines.push(`... and ${issues.length - 8} more`);
   return lines.join('\n');
 }
 
-function describeIssue(issue: z.core.$ZodIssue, locate: (path: PropertyKey[]) => string): string {
+function describeIssue(issue: z.core.$ZodIssue, locate: (path: PropertyKey[], options?: { key?: boolean }) => string): string {
   const path = [...issue.path];
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
     const full = keys.map((key) => formatPath([...path, key]));
-    return `${locate([...path, keys[0]!])}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README lists every key).`;
+    return `${locate([...path, keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README lists every key).`;
   }
   const where = locate(path);
   return `${where}: ${formatPath(path)}: ${issue.message}.`;

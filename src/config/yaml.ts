@@ -5,7 +5,7 @@ export interface ParsedYaml {
   file: string;
   value: unknown;
   /** "file:line:col" of the node at a path in the document, or just the file when unknown. */
-  locate(path: ReadonlyArray<PropertyKey>): string;
+  locate(path: ReadonlyArray<PropertyKey>, options?: { key?: boolean }): string;
 }
 
 /** Parses one YAML document; syntax errors become ConfigErrors with file, line and column. */
@@ -41,8 +41,8 @@ function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): Pa
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
-    locate(path) {
-      const node = nodeAt(doc, path);
+    locate(path, options) {
+      const node = nodeAt(doc, path, options?.key ?? false);
       const offset = node?.range?.[0];
       if (offset === undefined) return file;
       const pos = lineCounter.linePos(offset);
@@ -52,13 +52,13 @@ function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): Pa
 }
 
 /** The deepest node that exists along the path, so an error on a missing key points at its parent. */
-function nodeAt(doc: Document, path: ReadonlyArray<PropertyKey>): Node | undefined {
+function nodeAt(doc: Document, path: ReadonlyArray<PropertyKey>, wantKey: boolean): Node | undefined {
   let node: unknown = doc.contents;
-  for (const key of path) {
+  for (const [index, key] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
       if (!pair) return node as Node;
-      node = pair.value ?? pair.key;
+      node = wantKey && index === path.length - 1 ? pair.key : (pair.value ?? pair.key);
     } else if (isSeq(node) && typeof key === 'number') {
       const next = node.items[key];
       if (next === undefined) return node as Node;

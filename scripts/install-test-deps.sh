@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the test suites need that npm does not: the Kafka jars (3.9 and 4.x), the
+# schema registry, terraform, kustomize and a Docker engine with a local base image. Every step is
+# idempotent and cached under $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+what="${1:-all}"
+step() {
+  local name="$1"; shift
+  local started=$SECONDS
+  say "setup: $name"
+  "$@"
+  say "setup: $name done in $((SECONDS - started)) s"
+}
+
+case "$what" in
+  all|services)
+    step "Kafka jars" bash scripts/install-kafka.sh
+    step "schema registry" bash scripts/install-registry.sh
+    ;;&
+  all)
+    [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh
+    [ -f scripts/install-kustomize.sh ] && step "kustomize" bash scripts/install-kustomize.sh
+    ;;
+  services) ;;
+  *) say "usage: $0 [all|services]"; exit 2 ;;
+esac
