@@ -6,7 +6,7 @@ const SYMBOL: Record<PlannedChange['action'], string> = { create: '+', update: '
 const STATUS_MARK: Record<TaskResult['status'], string> = { success: 'ok', failure: 'FAILED', error: 'ERROR', skipped: 'skipped' };
 
 /** The readable diff: + create, ~ change (old → new), - delete, ! violation. */
-export function renderPlanText(summary: RunSummary): string {
+export function renderPlanText(summary: RunSummary, options: { verdict?: boolean } = {}): string {
   const lines: string[] = [];
   for (const result of summary.results) {
     lines.push(`${result.task} (${result.phase}): ${result.summary}`);
@@ -17,12 +17,12 @@ export function renderPlanText(summary: RunSummary): string {
     for (const violation of result.violations) lines.push(`  ! ${describeViolation(violation)}`);
     for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
     for (const detail of result.outcome?.details ?? []) lines.push(`  ${detail}`);
-    if (result.changes.length === 0 && result.violations.length === 0 && result.status === 'success') lines.push('  (no changes)');
+    if (result.changes.length === 0 && result.violations.length === 0 && result.status === 'success' && result.phase === 'presync') lines.push('  (no changes)');
     lines.push('');
   }
   if (summary.results.length === 0) lines.push('No task is configured for this phase: add a section (topics, schemas, ...) to the config.', '');
-  lines.push(verdictLine(summary));
-  return lines.join('\n');
+  if (options.verdict ?? true) lines.push(verdictLine(summary));
+  return lines.join('\n').replace(/\n+$/, '');
 }
 
 export function renderPlanMarkdown(summary: RunSummary): string {
