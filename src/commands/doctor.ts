@@ -27,8 +27,9 @@ export async function runDoctor(ctx: CommandContext & { format?: 'text' | 'json'
   const checks: Array<Promise<DoctorCheck>> = [];
   if (loaded.config.cluster) checks.push(guarded('kafka', timeoutMs, ctx, () => checkKafka(loaded, ctx)));
   if (loaded.config.registry) checks.push(guarded('registry', timeoutMs, ctx, () => checkRegistry(loaded, ctx)));
+  if (loaded.config.report?.github) checks.push(guarded('github', timeoutMs, ctx, async () => (await import('../report/github/doctor.js')).checkGitHub(loaded, ctx)));
   if (checks.length === 0) {
-    throw new SynchookError(`${ctx.configPath}: nothing to check: the config has neither a cluster nor a registry section.`, ExitCode.Config);
+    throw new SynchookError(`${ctx.configPath}: nothing to check: the config has no cluster, registry or report.github section.`, ExitCode.Config);
   }
   const results = await Promise.all(checks);
   if (ctx.format === 'json') ctx.out(JSON.stringify({ config: loaded.file, checks: results }, null, 2));

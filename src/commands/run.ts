@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderSummaryLines } from '../report/render.js';
-import { createReporters } from '../report/index.js';
+import { createReporters, exitCodeWithReporting, reportingLines, requiredReportingFailure } from '../report/index.js';
+import { terminationParagraph, writeTerminationMessage } from '../report/termination.js';
 import type { RunMode } from '../report/types.js';
 import { runPhase } from '../runner.js';
 import type { CommandContext } from './context.js';
@@ -19,7 +20,7 @@ export interface RunCommandOptions {
 /** presync, postsync, plan and run: load the config, run the phase, print and report. */
 export async function runCommand(ctx: CommandContext, options: RunCommandOptions): Promise<number> {
   const loaded = loadConfig(ctx.configPath, ctx.env);
-  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha });
+  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha, mode: options.mode, dryRun: options.dryRun, signal: ctx.signal });
   const summary = await runPhase({
     mode: options.mode,
     loaded,
@@ -34,7 +35,7 @@ export async function runCommand(ctx: CommandContext, options: RunCommandOptions
   if (format === 'json') ctx.out(renderPlanJson(summary));
   else if (format === 'markdown') ctx.out(renderPlanMarkdown(summary));
   else {
-    ctx.out(renderPlanText(summary));
+    ctx.out(renderPlanText(summary, { verdict: options.mode === 'plan' }));
     if (options.mode !== 'plan') ctx.out(`\n${renderSummaryLines(summary)}`);
   }
   const stepSummary = ctx.env.GITHUB_STEP_SUMMARY;
@@ -45,5 +46,12 @@ export async function runCommand(ctx: CommandContext, options: RunCommandOptions
       ctx.log.warn({ file: stepSummary, error: (error as Error).message }, 'could not write the step summary');
     }
   }
-  return summary.exitCode;
+  // report.github.required: a failed report fails the run; the paragraph says how it all ended.
+  const reportFailure = requiredReportingFailure(reporters);
+  const exitCode = exitCodeWithReporting(summary.exitCode, reportFailure);
+  if (reportFailure) ctx.log.error({ error: reportFailure.message }, 'reporting failed and report.github.required is set');
+  const paragraph = terminationParagraph(summary, { exitCode, reporting: reportingLines(reporters), reportingFailure: reportFailure?.message });
+  if (format === 'text' && options.mode !== 'plan') ctx.out(`\n${paragraph}`);
+  writeTerminationMessage(paragraph, { path: ctx.env.SYNCHOOK_TERMINATION_LOG, log: ctx.log });
+  return exitCode;
 }

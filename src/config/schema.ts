@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TASKS } from '../tasks/registry.js';
 import { ClusterConfig, Duration, RegistryConfig } from './common.js';
+import { ReportConfig } from '../report/config.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -18,6 +19,7 @@ const coreSections = {
   timeout: Duration.prefault('10m').meta({ description: 'Deadline of the whole run; --timeout overrides it.' }),
   cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
   registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
+  report: ReportConfig.optional().meta({ description: 'Where results are reported: commit statuses on GitHub.' }),
 };
 
 function taskSections(): Record<string, z.ZodType> {

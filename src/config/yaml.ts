@@ -38,9 +38,17 @@ function throwOnYamlErrors(file: string, doc: Document, lineCounter: LineCounter
 }
 
 function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): ParsedYaml {
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias without its anchor, or an alias bomb, only shows when the document is resolved.
+    const reason = (error as Error).message.split('\n')[0] ?? 'invalid YAML';
+    throw new ConfigError(`${file}: YAML error: ${reason}. Define the anchor (&name) before the alias (*name), or quote a value that starts with '*'.`);
+  }
   return {
     file,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     locate(path, options) {
       const node = nodeAt(doc, path, options?.key ?? false);
       const offset = node?.range?.[0];
