@@ -100,8 +100,8 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .command(
       'plan',
       'Show what PreSync would change, read-only (for pull requests)',
-      (y) => y.option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown' })),
+      (y) => y.option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' }).option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined })),
     )
     .command(
       'run <tasks..>',
@@ -120,6 +120,12 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       'Reach Kafka and the registry with the configured auth and print what was found',
       (y) => y.option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' }),
       (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/doctor.js')).runDoctor({ ...ctx, format: args.format as 'text' | 'json' })),
+    )
+    .command(
+      'teardown',
+      'Ephemeral environments: delete the topics under managedPrefix, the declared subjects and ACLs (a dry run unless --yes)',
+      (y) => y.option('yes', { type: 'boolean', default: false, describe: 'Delete; without it, only print what would be deleted' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/teardown.js')).runTeardown({ ...ctx, yes: args.yes as boolean })),
     )
     .command(
       'config-schema',
