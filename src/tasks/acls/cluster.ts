@@ -1,0 +1,70 @@
+import type { Admin, AclEntry, AclFilter } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../topics/kafka-enums.js';
+import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, type AclBinding } from './model.js';
+
+export interface ClusterAcls {
+  bindings: AclBinding[];
+  /** Bindings synchook cannot manage (resource types or operations kafkajs does not know), described. */
+  unknown: Array<{ principal: string; description: string }>;
+}
+
+const nameOf = <T extends Record<string, string | number>>(table: T, value: number): string | undefined =>
+  Object.entries(table).find(([, code]) => code === value)?.[0];
+
+/** Every ACL in the cluster, in one DescribeAcls request (a filter matching everything). */
+export async function readClusterAcls(admin: Admin): Promise<ClusterAcls> {
+  const response = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const out: ClusterAcls = { bindings: [], unknown: [] };
+  for (const resource of response.resources) {
+    for (const acl of resource.acls) {
+      const resourceType = nameOf(AclResourceTypes, resource.resourceType);
+      const patternType = nameOf(ResourcePatternTypes, resource.resourcePatternType);
+      const operation = nameOf(AclOperationTypes, acl.operation);
+      const permission = nameOf(AclPermissionTypes, acl.permissionType);
+      const known =
+        (RESOURCE_TYPES as readonly (string | undefined)[]).includes(resourceType) &&
+        (PATTERN_TYPES as readonly (string | undefined)[]).includes(patternType) &&
+        (OPERATIONS as readonly (string | undefined)[]).includes(operation) &&
+        (PERMISSIONS as readonly (string | undefined)[]).includes(permission);
+      if (!known) {
+        out.unknown.push({
+          principal: acl.principal,
+          description: `${permission ?? acl.permissionType} ${acl.principal} ${operation ?? `operation ${acl.operation}`} ${resourceType ?? `resource type ${resource.resourceType}`} ${resource.resourceName}`,
+        });
+        continue;
+      }
+      out.bindings.push({
+        principal: acl.principal,
+        host: acl.host,
+        resourceType: resourceType as AclBinding['resourceType'],
+        resourceName: resource.resourceName,
+        patternType: patternType as AclBinding['patternType'],
+        operation: operation as AclBinding['operation'],
+        permission: permission as AclBinding['permission'],
+      });
+    }
+  }
+  return out;
+}
+
+export function toAclEntry(binding: AclBinding): AclEntry {
+  return {
+    principal: binding.principal,
+    host: binding.host,
+    resourceType: AclResourceTypes[binding.resourceType],
+    resourceName: binding.resourceName,
+    resourcePatternType: ResourcePatternTypes[binding.patternType],
+    operation: AclOperationTypes[binding.operation],
+    permissionType: AclPermissionTypes[binding.permission],
+  };
+}
+
+/** A DeleteAcls filter that matches exactly this binding and nothing else. */
+export function exactFilter(binding: AclBinding): AclFilter {
+  return toAclEntry(binding);
+}

@@ -1,0 +1,243 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Violation } from '../types.js';
+import { chunk, mapBounded } from './batch.js';
+import { describeTopicConfigs } from './cluster.js';
+import type { ConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
+import { suggestKey } from './diff.js';
+import { ConfigResourceTypes } from './kafka-enums.js';
+import { kafkaErrorType } from './kafka-errors.js';
+
+export const CREATE_BATCH_SIZE = 500;
+export const ALTER_BATCH_SIZE = 250;
+const NARROWING_CONCURRENCY = 8;
+
+/** Errors about the request or the connection, not about one topic: narrowing them down is pointless. */
+const REQUEST_LEVEL_ERRORS = new Set(['REQUEST_TIMED_OUT', 'NOT_CONTROLLER', 'NETWORK_EXCEPTION', 'UNSUPPORTED_VERSION', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_REQUEST_TIMEOUT', 'THROTTLING_QUOTA_EXCEEDED']);
+
+export interface BrokerValidationInput {
+  admin: Admin;
+  state: TopicPlanState;
+  /** Topic config names the broker listed; used to explain a refused key. */
+  knownConfigKeys: Set<string>;
+  /** Existing topics whose configs may be described to learn the known keys when none were read. */
+  describableTopics: readonly string[];
+  /** Broker-side timeout of CreateTopics, in ms. */
+  timeoutMs: number;
+}
+
+/**
+ * Asks the broker whether it would accept the plan, without changing anything: validate-only
+ * CreateTopics for new topics, validate-only AlterConfigs with the full config of changed topics,
+ * validate-only CreatePartitions for increases. The broker's own rules decide (config names,
+ * values, policies, replication factor); kafkajs drops the broker's error text, so a refused
+ * topic is narrowed down to the refused keys with further validate-only requests.
+ */
+export async function validatePlanWithBroker(input: BrokerValidationInput): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const explain = keyExplainer(input);
+  const [creations, configs, partitions] = await Promise.all([
+    validateCreations(input, explain),
+    validateConfigChanges(input, explain),
+    validatePartitionIncreases(input),
+  ]);
+  violations.push(...creations, ...configs, ...partitions);
+  return violations;
+}
+
+type KeyExplainer = (key: string) => Promise<string>;
+
+function keyExplainer(input: BrokerValidationInput): KeyExplainer {
+  let known: Promise<Set<string>> | undefined;
+  const load = async () => {
+    if (input.knownConfigKeys.size > 0 || input.describableTopics.length === 0) return input.knownConfigKeys;
+    try {
+      const described = await describeTopicConfigs(input.admin, input.describableTopics.slice(0, 1));
+      return new Set([...described.values()].flatMap((config) => [...config.keys()]));
+    } catch {
+      return input.knownConfigKeys;
+    }
+  };
+  return async (key) => {
+    known ??= load();
+    const keys = await known;
+    if (keys.size === 0 || keys.has(key)) return '';
+    return `: ${key} is not a topic config this broker knows${suggestKey(key, keys)}`;
+  };
+}
+
+// --- new topics -----------------------------------------------------------------------------
+
+function topicConfigOf(creation: TopicCreation, config: Record<string, string> = creation.config): ITopicConfig {
+  return {
+    topic: creation.name,
+    // -1 asks the broker for its default (num.partitions, default.replication.factor).
+    numPartitions: creation.partitions ?? -1,
+    replicationFactor: creation.replicationFactor ?? -1,
+    configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** Per topic, the error the broker gave (type), or nothing when it accepted; throws when the request itself failed. */
+async function tryCreate(admin: Admin, topics: ITopicConfig[], timeoutMs: number): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  try {
+    await admin.createTopics({ topics, validateOnly: true, waitForLeaders: false, timeout: timeoutMs });
+  } catch (error) {
+    const errors = (error as { errors?: unknown }).errors;
+    if (!Array.isArray(errors)) throw error;
+    for (const item of errors as Array<{ topic?: string; type?: string }>) {
+      if (item.topic && item.type) refused.set(item.topic, item.type);
+    }
+    if (refused.size === 0) throw error;
+  }
+  return refused;
+}
+
+async function validateCreations(input: BrokerValidationInput, explain: KeyExplainer): Promise<Violation[]> {
+  const creates = input.state.creates;
+  if (creates.length === 0) return [];
+  const byName = new Map(creates.map((creation) => [creation.name, creation]));
+  const refused = new Map<string, string>();
+  await mapBounded(chunk(creates, CREATE_BATCH_SIZE), 2, async (batch) => {
+    for (const [topic, type] of await tryCreate(input.admin, batch.map((creation) => topicConfigOf(creation)), input.timeoutMs)) refused.set(topic, type);
+  });
+  const violations: Violation[] = [];
+  for (const [topic, type] of [...refused].sort(([a], [b]) => a.localeCompare(b))) {
+    // Another run created it since the plan read the cluster; apply treats that as success.
+    if (type === 'TOPIC_ALREADY_EXISTS') continue;
+    const creation = byName.get(topic);
+    if (!creation) continue;
+    violations.push(...(await describeRefusedCreation(input, creation, type, explain)));
+  }
+  return violations;
+}
+
+async function describeRefusedCreation(input: BrokerValidationInput, creation: TopicCreation, type: string, explain: KeyExplainer): Promise<Violation[]> {
+  const violation = (rule: string, message: string): Violation => ({ resource: `topic ${creation.name}`, rule, message, file: creation.source });
+  switch (type) {
+    case 'INVALID_REPLICATION_FACTOR':
+      return [violation('broker-refused-replication-factor', `the broker refused replication factor ${creation.replicationFactor ?? '(broker default)'} (INVALID_REPLICATION_FACTOR); it cannot exceed the number of live brokers. Lower replicationFactor.`)];
+    case 'INVALID_PARTITIONS':
+      return [violation('broker-refused-partitions', `the broker refused ${creation.partitions ?? 'the default number of'} partitions (INVALID_PARTITIONS). Check partitions against the broker's limits.`)];
+    case 'INVALID_TOPIC_EXCEPTION':
+      return [violation('broker-refused-topic-name', `the broker refused the topic name (INVALID_TOPIC_EXCEPTION); it may collide with an existing topic that differs only in "." and "_". Rename the topic.`)];
+    case 'TOPIC_AUTHORIZATION_FAILED':
+    case 'CLUSTER_AUTHORIZATION_FAILED':
+      return [violation('not-authorized', `synchook's principal may not create this topic (${type}). Grant it CREATE on the topic (or its prefix) or on the cluster.`)];
+    case 'INVALID_CONFIG':
+    case 'POLICY_VIOLATION':
+    case 'INVALID_REQUEST': {
+      const keys = await refusedCreationKeys(input, creation);
+      if (keys.length === 0) {
+        return [violation('broker-refused-config', `the broker refused the topic as declared (${type}), though it accepts each config key on its own; check keys that depend on each other (e.g. min.insync.replicas against the replication factor) and the broker's create.topic.policy.`)];
+      }
+      const out: Violation[] = [];
+      for (const key of keys) out.push(violation('broker-refused-config', `the broker refused config ${key}=${creation.config[key]} (${type})${await explain(key)}. Fix the key or its value.`));
+      return out;
+    }
+    default:
+      return [violation('broker-refused-topic', `the broker refused to create the topic (${type}).`)];
+  }
+}
+
+/** The declared keys the broker refuses one at a time (each validated on its own). */
+async function refusedCreationKeys(input: BrokerValidationInput, creation: TopicCreation): Promise<string[]> {
+  const keys = Object.keys(creation.config).sort();
+  const results = await mapBounded(keys, NARROWING_CONCURRENCY, async (key) => {
+    const refused = await tryCreate(input.admin, [topicConfigOf(creation, { [key]: creation.config[key]! })], input.timeoutMs);
+    const type = refused.get(creation.name);
+    return type !== undefined && type !== 'TOPIC_ALREADY_EXISTS' ? key : undefined;
+  });
+  return results.filter((key): key is string => key !== undefined);
+}
+
+// --- config changes of existing topics --------------------------------------------------------
+
+async function tryAlter(admin: Admin, resources: Array<{ name: string; config: Record<string, string> }>): Promise<string | undefined> {
+  try {
+    await admin.alterConfigs({
+      validateOnly: true,
+      resources: resources.map(({ name, config }) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(config).map(([key, value]) => ({ name: key, value })) })),
+    });
+    return undefined;
+  } catch (error) {
+    const type = kafkaErrorType(error);
+    if (type === undefined || REQUEST_LEVEL_ERRORS.has(type)) throw error;
+    return type;
+  }
+}
+
+async function validateConfigChanges(input: BrokerValidationInput, explain: KeyExplainer): Promise<Violation[]> {
+  const changes = input.state.configChanges;
+  if (changes.length === 0) return [];
+  const refusedBatches = await mapBounded(chunk(changes, ALTER_BATCH_SIZE), 4, async (batch) => {
+    const type = await tryAlter(input.admin, batch.map((change) => ({ name: change.name, config: change.full })));
+    return type === undefined ? [] : batch;
+  });
+  const suspects = refusedBatches.flat();
+  if (suspects.length === 0) return [];
+  // AlterConfigs reports the first refused resource without naming it: ask again per topic.
+  const perTopic = await mapBounded(suspects, NARROWING_CONCURRENCY, async (change) => ({ change, type: await tryAlter(input.admin, [{ name: change.name, config: change.full }]) }));
+  const violations: Violation[] = [];
+  for (const { change, type } of perTopic) {
+    if (type === undefined) continue;
+    violations.push(...(await describeRefusedConfigChange(input, change, type, explain)));
+  }
+  return violations;
+}
+
+async function describeRefusedConfigChange(input: BrokerValidationInput, change: ConfigChange, type: string, explain: KeyExplainer): Promise<Violation[]> {
+  const violation = (message: string, rule = 'broker-refused-config'): Violation => ({ resource: `topic ${change.name}`, rule, message, file: change.source });
+  if (type === 'TOPIC_AUTHORIZATION_FAILED') {
+    return [violation(`synchook's principal may not change this topic's config (${type}). Grant it ALTER_CONFIGS and DESCRIBE_CONFIGS on the topic (or its prefix).`, 'not-authorized')];
+  }
+  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return [violation(`the topic disappeared while synchook was planning (${type}). Run again.`, 'topic-vanished')];
+  }
+  // The config as it is today, with one declared change at a time.
+  const before: Record<string, string> = { ...change.full };
+  for (const key of change.changed) {
+    if (key.from != null && !key.fromDefault) before[key.key] = key.from;
+    else delete before[key.key];
+  }
+  const candidates = change.changed.filter((key) => key.to !== undefined);
+  const refused = await mapBounded(candidates, NARROWING_CONCURRENCY, async (key) => ((await tryAlter(input.admin, [{ name: change.name, config: { ...before, [key.key]: key.to! } }])) ? key : undefined));
+  const keys = refused.filter((key): key is NonNullable<typeof key> => key !== undefined);
+  if (keys.length === 0) {
+    return [violation(`the broker refused the new config as a whole (${type}), though it accepts each change on its own; check keys that depend on each other and the broker's alter.config.policy.`)];
+  }
+  const out: Violation[] = [];
+  for (const key of keys) out.push(violation(`the broker refused config ${key.key}=${key.to} (${type})${await explain(key.key)}. Fix the key or its value.`));
+  return out;
+}
+
+// --- partition increases -------------------------------------------------------------------
+
+async function tryPartitions(admin: Admin, increases: PartitionIncrease[], timeoutMs?: number): Promise<string | undefined> {
+  try {
+    await admin.createPartitions({ validateOnly: true, timeout: timeoutMs, topicPartitions: increases.map(({ name, to }) => ({ topic: name, count: to })) });
+    return undefined;
+  } catch (error) {
+    const type = kafkaErrorType(error);
+    if (type === undefined || REQUEST_LEVEL_ERRORS.has(type)) throw error;
+    return type;
+  }
+}
+
+async function validatePartitionIncreases(input: BrokerValidationInput): Promise<Violation[]> {
+  const increases = input.state.partitionIncreases;
+  if (increases.length === 0) return [];
+  if ((await tryPartitions(input.admin, increases, input.timeoutMs)) === undefined) return [];
+  const results = await mapBounded(increases, NARROWING_CONCURRENCY, async (increase) => ({ increase, type: await tryPartitions(input.admin, [increase], input.timeoutMs) }));
+  return results
+    .filter(({ type }) => type !== undefined)
+    .map(({ increase, type }) => ({
+      resource: `topic ${increase.name}`,
+      rule: type === 'TOPIC_AUTHORIZATION_FAILED' ? 'not-authorized' : 'broker-refused-partitions',
+      message:
+        type === 'TOPIC_AUTHORIZATION_FAILED'
+          ? `synchook's principal may not add partitions to this topic (${type}). Grant it ALTER on the topic (or its prefix).`
+          : `the broker refused partitions ${increase.from} → ${increase.to} (${type}). Check the count against the broker's limits and policies.`,
+      file: increase.source,
+    }));
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { Duration, FilePath, NonEmptyString } from '../../config/common.js';
+
+/** A topic config map as declared: values may be strings, numbers, booleans or lists of those. */
+export const TopicConfigMap = z
+  .record(NonEmptyString, z.unknown())
+  .meta({ description: 'Topic configs (retention.ms, cleanup.policy, ...). Values may be strings, numbers, booleans or lists; Kafka receives them as strings.' });
+
+export const Partitions = z
+  .int({ error: 'expected a whole number of partitions' })
+  .min(1, { error: 'must be at least 1' })
+  .max(2_147_483_647, { error: 'is beyond what Kafka accepts' });
+
+export const ReplicationFactor = z
+  .int({ error: 'expected a whole number of replicas' })
+  .min(1, { error: 'must be at least 1' })
+  .max(32_767, { error: 'is beyond what Kafka accepts' });
+
+export const TopicDefaults = z.strictObject({
+  partitions: Partitions.optional().meta({ description: 'Partitions of a topic that does not say; the broker default (num.partitions) otherwise.' }),
+  replicationFactor: ReplicationFactor.optional().meta({ description: 'Replication factor of a topic that does not say; the broker default (default.replication.factor) otherwise.' }),
+  config: TopicConfigMap.optional().meta({ description: 'Configs every topic gets unless it sets the key itself.' }),
+});
+export type TopicDefaults = z.output<typeof TopicDefaults>;
+
+const FileList = z
+  .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+export const TopicsSection = z
+  .strictObject({
+    files: FileList.meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources.' }),
+    defaults: TopicDefaults.optional(),
+    managedPrefix: z
+      .union([NonEmptyString, z.array(NonEmptyString).min(1, { error: 'list at least one prefix, or remove the key' })])
+      .transform((value) => (Array.isArray(value) ? value : [value]))
+      .optional()
+      .meta({ description: 'The topic names this config owns ("orders." or a list). Declared topics must fall inside it; undeclared topics inside it are deletion candidates.' }),
+    delete: z
+      .enum(['forbid', 'managed'])
+      .default('forbid')
+      .meta({ description: 'forbid (default): a topic under managedPrefix that is no longer declared stops the sync. managed: it is deleted.' }),
+    prune: z.boolean().default(false).meta({ description: "Revert config keys set on a topic but not declared (removed from the file, or set by hand) to the broker default. Off: such keys are left alone." }),
+    validateWithBroker: z.boolean().default(true).meta({ description: 'Let the broker judge new topics and config changes in the plan (validate-only requests). Off: only local checks.' }),
+    settleTimeout: Duration.prefault('60s').meta({ description: 'How long apply waits until the broker serves the changes: a leader for every new partition, the new configs, deleted topics gone (within the task deadline).' }),
+  })
+  .superRefine((section, ctx) => {
+    if (section.delete === 'managed' && !section.managedPrefix) {
+      ctx.addIssue({ code: 'custom', path: ['delete'], message: 'delete: managed needs managedPrefix, the names in which undeclared topics are deleted; set managedPrefix or use delete: forbid' });
+    }
+  });
+export type TopicsSection = z.output<typeof TopicsSection>;
