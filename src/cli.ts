@@ -73,7 +73,22 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
     }
   }
   if (signalled && code === 0) code = SIGNAL_EXIT_CODES[signalled] ?? 1;
+  await flushOutput();
   process.exit(code);
+}
+
+/**
+ * Writes to a pipe are asynchronous on POSIX: exiting at once would cut a large plan short (a
+ * Job's log and CI both read stdout through a pipe). An empty write's callback runs once every
+ * write before it has been handed to the system. Bounded, so a reader that stopped reading cannot
+ * hold the exit.
+ */
+function flushOutput(): Promise<void> {
+  const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  return Promise.race([
+    Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => undefined),
+    new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
+  ]);
 }
 
 export function buildCli(argv: string[]): Argv<GlobalArgs> {
@@ -137,7 +152,7 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
         return 0;
       }),
     )
-    .demandCommand(1, 'Name a command: presync, postsync, plan, run, validate or doctor.')
+    .demandCommand(1, 'Name a command: presync, postsync, plan, run, validate, doctor or teardown.')
     .strict()
     .recommendCommands()
     .help()

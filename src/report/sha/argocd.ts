@@ -64,7 +64,7 @@ interface Application {
  * annotation → the Application → `status.operationState.syncResult.revision` (or `.revisions[]`
  * for a multi-source Application). ArgoCD records the resolved commit there before running the
  * PreSync hooks. Needs get on pods and jobs in the pod's namespace, and get on
- * applications.argoproj.io in the ArgoCD namespace (docs/github-reporting.md has the Role).
+ * applications.argoproj.io in the ArgoCD namespace (the README section "Reporting to GitHub" has the Role).
  */
 export async function discoverArgoCdRevision(lookup: ArgoCdLookup): Promise<ArgoCdFinding> {
   const k8s = await import('@kubernetes/client-node');

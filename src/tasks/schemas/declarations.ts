@@ -174,7 +174,7 @@ function describeIssues(issues: readonly IssueLike[], locate: ParsedYaml['locate
   const lines = issues.slice(0, 8).map((issue) => {
     if (issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0) {
       const full = issue.keys.map((key) => formatPath([...issue.path, key]));
-      return `${locate([...issue.path, issue.keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (docs/schemas.md lists every key).`;
+      return `${locate([...issue.path, issue.keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README section "Schemas" lists every key).`;
     }
     return `${locate(issue.path)}: ${formatPath(issue.path)}: ${issue.message}.`;
   });
