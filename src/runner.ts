@@ -59,13 +59,13 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
 
   await report('runStarted', { mode: options.mode, tasks: selected.map(({ task }) => ({ task: task.name, phase: task.phase })) });
 
-  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number): TaskContext => ({
+  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number, used: Set<string>): TaskContext => ({
     config,
     configDir: dir,
     log: options.log.child({ task: task.name }),
     signal,
     deadline: { at: deadlineAt, remaining: () => Math.max(0, deadlineAt - now()) } satisfies Deadline,
-    clients,
+    clients: recordingClients(clients, used, config),
   });
 
   const step = async <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
@@ -74,9 +74,18 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     const deadlineAt = Math.min(runDeadline, taskDeadline);
     // When the run's deadline comes first, the run's own abort ends the step and says so.
     const stepMs = taskDeadline < runDeadline ? taskDeadline - stepStart : Number.POSITIVE_INFINITY;
-    return withDeadline(runAbort.signal, stepMs, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
-      body(context(item.task, item.section, signal, deadlineAt)),
-    );
+    const used = new Set<string>();
+    try {
+      return await withDeadline(runAbort.signal, stepMs, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
+        body(context(item.task, item.section, signal, deadlineAt, used)),
+      );
+    } catch (error) {
+      // A deadline says what the task was waiting for, so the user knows which dependency to check.
+      if (error instanceof AbortedError && error.exitCode === ExitCode.Unreachable && used.size > 0) {
+        throw new AbortedError(`${error.message} while waiting for ${[...used].join(' and ')}`, error.exitCode);
+      }
+      throw error;
+    }
   };
 
   const results: TaskResult[] = [];
@@ -246,6 +255,17 @@ function selectTasks(options: RunOptions): SelectedTask[] {
   return tasks.filter((task) => wantedPhases.includes(task.phase))
     .map((task) => ({ task, section: config[task.configKey] as SelectedTask['section'] | undefined }))
     .filter((item): item is SelectedTask => item.section !== undefined && item.section.enabled !== false);
+}
+
+/** The run's clients, noting which dependency a task asked for ("Kafka at a:9092"). */
+function recordingClients(clients: Clients, used: Set<string>, config: LoadedConfig['config']): Clients {
+  const kafka = () => used.add(`Kafka at ${config.cluster?.brokers.join(', ') ?? '(no cluster configured)'}`);
+  return {
+    kafka: () => (kafka(), clients.kafka()),
+    admin: () => (kafka(), clients.admin()),
+    registry: () => (used.add(`the registry at ${config.registry?.url ?? '(no registry configured)'}`), clients.registry()),
+    close: () => clients.close(),
+  };
 }
 
 /**

@@ -42,9 +42,16 @@ export function createKafka(cluster: ClusterConfig, options: KafkaClientOptions)
  * kafkajs logs every failed attempt as an error; synchook reports the outcome itself, so these
  * lines go to debug and only kafkajs warnings stay visible.
  */
+/**
+ * kafkajs reports a request that got no answer only in its log, then fails later with the vaguer
+ * "Broker not connected"; the last such line is kept to name the real cause.
+ */
+let lastUnansweredRequest: string | undefined;
+
 function pinoLogCreator(log: Logger): logCreator {
   return () => ({ level, log: entry }) => {
     const { message, ...rest } = entry;
+    if (/timed out/i.test(message)) lastUnansweredRequest = message;
     const fields = { kafkajs: rest.namespace ?? true, broker: rest.broker, error: rest.error };
     if (level === logLevel.WARN && !/retry|reconnect/i.test(message)) log.warn(fields, message);
     else log.debug(fields, message);
@@ -90,7 +97,7 @@ export function isConnectionFailure(error: unknown): boolean {
     }
     const code = (current as { code?: string }).code ?? '';
     if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENETUNREACH'].includes(code)) return true;
-    if (/Connection (timeout|error|refused)|connect ECONNREFUSED|getaddrinfo|Closed connection|Request timed out/i.test((current as { message?: string }).message ?? '')) return true;
+    if (/Connection (timeout|error|refused)|connect ECONNREFUSED|getaddrinfo|Closed connection|Request timed out|Broker not connected|Not connected|socket hang up/i.test((current as { message?: string }).message ?? '')) return true;
     current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
   }
   return false;
@@ -100,10 +107,15 @@ export function isConnectionFailure(error: unknown): boolean {
 export function rootMessage(error: unknown): string {
   let current: unknown = error;
   let message = messageOf(error);
+  let timeout: string | undefined;
   for (let depth = 0; current && depth < 6; depth += 1) {
     const text = (current as { message?: string }).message;
     if (text) message = text;
+    if (text && /timed out|timeout/i.test(text)) timeout ??= text;
     current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
   }
+  // "Broker not connected" after a reconnect hides the cause: a request that got no answer.
+  const cause = timeout ?? lastUnansweredRequest;
+  if (cause && /not connected|Closed connection/i.test(message)) return `${message} (the broker accepted the connection but did not answer: ${cause})`;
   return message;
 }

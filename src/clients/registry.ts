@@ -103,9 +103,10 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
           if (response.status === 401 || response.status === 403) {
             throw new ConfigError(`the registry at ${config.url} refused ${method} ${path} with ${response.status} (${errorMessage(response.body)}). Check registry.basicAuth (username and password) and the user's permissions.`);
           }
-          if (response.status >= 500 && attempt < attempts) {
+          if (response.status >= 500) {
+            // A server error is the registry failing, not the request: retried, then exit 3.
             lastError = new RegistryHttpError(method, path, response.status, errorCode(response.body), errorMessage(response.body));
-            options.log.debug({ method, path, attempt, status: response.status }, 'registry answered a server error; retrying');
+            options.log.debug({ method, path, attempt, status: response.status }, 'registry answered a server error');
           } else if (response.status >= 400 && !(requestOptions.accept ?? []).includes(response.status)) {
             throw new RegistryHttpError(method, path, response.status, errorCode(response.body), errorMessage(response.body));
           } else {

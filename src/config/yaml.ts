@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from 'yaml';
 import { ConfigError } from '../errors.js';
 
 export interface ParsedYaml {
@@ -44,7 +44,9 @@ function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): Pa
   } catch (error) {
     // An alias without its anchor, or an alias bomb, only shows when the document is resolved.
     const reason = (error as Error).message.split('\n')[0] ?? 'invalid YAML';
-    throw new ConfigError(`${file}: YAML error: ${reason}. Define the anchor (&name) before the alias (*name), or quote a value that starts with '*'.`);
+    const offset = unresolvedAliasOffset(doc);
+    const where = offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
+    throw new ConfigError(`${where}: YAML error: ${reason}. Define the anchor (&name) before the alias (*name), or quote a value that starts with '*'.`);
   }
   return {
     file,
@@ -57,6 +59,16 @@ function wrapDocument(file: string, doc: Document, lineCounter: LineCounter): Pa
       return `${file}:${pos.line}:${pos.col}`;
     },
   };
+}
+
+function unresolvedAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (offset === undefined && node.resolve(doc) === undefined) offset = node.range?.[0];
+    },
+  });
+  return offset;
 }
 
 /** The deepest node that exists along the path, so an error on a missing key points at its parent. */

@@ -37,7 +37,7 @@ export function terminationParagraph(summary: RunSummary, details: TerminationDe
     : `${summary.results.map((result) => `${result.task} ${STATUS_WORD[result.status]}: ${clip(result.summary, 300)}`).join('; ')}.`;
   const reporting = [...(details.reporting ?? []), details.reportingFailure ? `reporting failed: ${details.reportingFailure}` : undefined].filter(Boolean);
   const tail = reporting.length > 0 ? ` Reported: ${reporting.join('; ')}.` : '';
-  return scrub(`${head} ${tasks}${tail}`.replace(/\s*\n\s*/g, ' '));
+  return scrub(`${head} ${tasks}${tail}`.replace(/\s*\n\s*/g, ' ').replace(/\.{2,}(?=\s|$)/g, '.'));
 }
 
 /**

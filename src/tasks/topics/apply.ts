@@ -55,10 +55,12 @@ export async function applyTopicPlan(input: ApplyTopicsInput): Promise<TopicAppl
     await body();
     input.log.debug({ step, ms: Date.now() - started }, 'topics apply step done');
   };
+  // Deletions first: they are the writes an ACL most often refuses, and a refusal then leaves
+  // every other change unwritten rather than half of the plan applied.
+  await timed('delete topics', () => deleteTopics(input, result, failed));
   await timed('create topics', () => createTopics(input, result, failed));
   await timed('add partitions', () => increasePartitions(input, result, failed));
   await timed('alter configs', () => alterConfigs(input, result, failed));
-  await timed('delete topics', () => deleteTopics(input, result, failed));
   const until = Date.now() + input.settleTimeoutMs;
   await timed('wait for leaders', () => waitForLeaders(input, result, failed, until));
   await timed('wait for configs', () => waitForConfigs(input, result, failed, until));
@@ -175,7 +177,9 @@ async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, f
       .catch(() => new Set(names));
     const remaining = names.filter((name) => left.has(name));
     result.deleted.push(...names.filter((name) => !left.has(name)));
-    if (remaining.length > 0) throw failed('deleting topics', `${listSome(remaining)} still exist (${kafkaErrorType(error) ?? (error as Error).message})`, error);
+    const type = kafkaErrorType(error);
+    const hint = type === 'TOPIC_AUTHORIZATION_FAILED' ? ': synchook may not delete them; grant its principal DELETE on these topics' : '';
+    if (remaining.length > 0) throw failed('deleting topics', `${listSome(remaining)} still exist (${type ?? (error as Error).message}${hint})`, error);
   }
 }
 

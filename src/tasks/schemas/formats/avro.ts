@@ -144,7 +144,8 @@ export type AvroTypeRegistry = Record<string, avro.Type>;
  */
 export function validateAvro(canonical: Json, referenced: AvroTypeRegistry): AvroTypeRegistry {
   const registry: AvroTypeRegistry = { ...referenced };
-  avro.Type.forSchema(canonical as avro.Schema, { registry });
+  // The Avro specification requires a name on records, enums and fixed types; avsc would accept none.
+  avro.Type.forSchema(canonical as avro.Schema, { registry, noAnonymousTypes: true });
   return registry;
 }
 
