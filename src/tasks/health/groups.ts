@@ -2,7 +2,7 @@ import { AssignerProtocol, type Admin } from 'kafkajs';
 import { kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, TaskFailedError } from '../../errors.js';
 import type { Violation } from '../types.js';
 import { errorType, retryWhileLeaderless } from '../smoke/kafka-errors.js';
 import { POLL_INTERVAL_MS, type ConsumerGroupExpectation } from './config.js';
@@ -48,6 +48,11 @@ export async function describeGroup(admin: Admin, groupId: string, cluster: Clus
   } catch (error) {
     if (errorType(error) === 'GROUP_AUTHORIZATION_FAILED') {
       throw new ConfigError(`Kafka refused to describe consumer group ${groupId} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${groupId}.`, { cause: error });
+    }
+    if (/group coordinator/i.test(rootMessage(error))) {
+      // Kafka answers FindCoordinator for a group the principal may not DESCRIBE with
+      // GROUP_AUTHORIZATION_FAILED, which kafkajs retries and reports as "no coordinator".
+      throw new TaskFailedError(`Kafka gave no coordinator for consumer group ${groupId} (${rootMessage(error)}): most often the synchook principal lacks DESCRIBE on group ${groupId}; grant it, or check that the group coordinator is up.`, { cause: error });
     }
     throw kafkaError(error, cluster, `describe consumer group ${groupId}`);
   }

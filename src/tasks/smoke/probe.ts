@@ -212,7 +212,9 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
       const result = await settleWithin(deleteProbeGroup(admin, groupId), budget());
       deleted = result.ok && result.value;
       if (!result.ok) {
-        warnings.push(`could not delete the probe consumer group ${groupId}: ${rootMessage(result.error)}. It holds no committed offsets; delete it with kafka-consumer-groups --delete --group ${groupId}.`);
+        const type = (result.error as { groups?: Array<{ error?: { type?: string } }> } | undefined)?.groups?.[0]?.error?.type;
+        const hint = type === 'GROUP_AUTHORIZATION_FAILED' ? ` (${type}: grant the synchook principal DELETE on the probe's groups)` : type ? ` (${type})` : '';
+        warnings.push(`could not delete the probe consumer group ${groupId}: ${rootMessage(result.error)}${hint}. It holds no committed offsets; delete it with kafka-consumer-groups --delete --group ${groupId}.`);
       }
     }
     await settleWithin(admin.disconnect(), 1_000);
