@@ -1,0 +1,54 @@
+/**
+ * The results table: one row per scenario and baseline (a scenario with two baselines has two
+ * rows; its own cells are written in the first). Rendered as aligned text for the terminal and as
+ * Markdown for bench/results.md.
+ */
+import { megabytes, ratio, type ScenarioResult } from './results.js';
+
+const HEADER = ['scenario', 'synchook', 'baseline', 'baseline / synchook', 'peak RSS (synchook)', 'target', 'met?'] as const;
+
+export function tableRows(results: ScenarioResult[]): string[][] {
+  const rows: string[][] = [];
+  for (const result of results) {
+    const scenario = `${result.id}. ${result.title}`;
+    const met = result.met !== undefined ? (result.met ? 'yes' : 'NO') : result.error ? 'error' : '—';
+    const synchook = result.synchook?.display ?? (result.error ? `failed: ${result.error}` : '—');
+    const rss = megabytes(result.synchook?.peakRssKb);
+    const baselines = result.baselines.length > 0 ? result.baselines : [undefined];
+    baselines.forEach((baseline, index) => {
+      const first = index === 0;
+      rows.push([
+        first ? scenario : '',
+        first ? synchook : '',
+        baseline ? `${baseline.name}: ${baseline.display}` : '—',
+        baseline ? ratio(baseline.seconds, result.synchook?.seconds) : '—',
+        first ? (result.synchook ? rss : '—') : '',
+        first ? result.target : '',
+        first ? met : '',
+      ]);
+    });
+  }
+  return rows;
+}
+
+export function textTable(results: ScenarioResult[]): string {
+  const rows = [[...HEADER], ...tableRows(results)];
+  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(results: ScenarioResult[]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const rows = tableRows(results);
+  return [`| ${HEADER.join(' | ')} |`, `| ${HEADER.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+}
+
+/** Notes under the table, numbered by scenario. */
+export function noteLines(results: ScenarioResult[]): string[] {
+  const lines: string[] = [];
+  for (const result of results) {
+    for (const note of result.notes) lines.push(`- (${result.id}) ${note}`);
+  }
+  return lines;
+}
