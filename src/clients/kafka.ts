@@ -97,7 +97,8 @@ export function isConnectionFailure(error: unknown): boolean {
     }
     const code = (current as { code?: string }).code ?? '';
     if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENETUNREACH'].includes(code)) return true;
-    if (/Connection (timeout|error|refused)|connect ECONNREFUSED|getaddrinfo|Closed connection|Request timed out|Broker not connected|Not connected|socket hang up/i.test((current as { message?: string }).message ?? '')) return true;
+    // "reading 'topicMetadata'": kafkajs's metadata cache is null while it reconnects (tulios/kafkajs#549).
+    if (/Connection (timeout|error|refused)|connect ECONNREFUSED|getaddrinfo|Closed connection|Request timed out|Broker not connected|Not connected|socket hang up|reading 'topicMetadata'/i.test((current as { message?: string }).message ?? '')) return true;
     current = (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
   }
   return false;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_INPUT_CASES, type CaseContext } from '../fixtures/bad-input/cases.js';
 import { harness } from '../harness/index.js';
 import { runCli } from '../harness/run-cli.js';
-import { aclsOf, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, subjectsWithPrefix, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
+import { aclsOf, createTopicsAndWait, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, subjectsWithPrefix, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
 
 /**
  * The bad-input corpus through the built CLI against the real broker and registry: each case
@@ -38,10 +38,9 @@ describe(`bad input through the CLI against Kafka ${VERSION}`, () => {
         const ctx: CaseContext = { brokers: harness().kafka.bootstrap, registryUrl: harness().registry.url, prefix: `${RUN}.${item.name}` };
         const existing = item.existing?.topic;
         if (existing) {
-          await admin.createTopics({
-            topics: [{ topic: `${ctx.prefix}.${existing.suffix}`, numPartitions: existing.partitions, replicationFactor: 1, configEntries: Object.entries(existing.config ?? {}).map(([name, value]) => ({ name, value })) }],
-            waitForLeaders: true,
-          });
+          await createTopicsAndWait(admin, [
+            { topic: `${ctx.prefix}.${existing.suffix}`, numPartitions: existing.partitions, replicationFactor: 1, configEntries: Object.entries(existing.config ?? {}).map(([name, value]) => ({ name, value })) },
+          ]);
         }
         const before = await topicsWithPrefix(admin, ctx.prefix);
         const dir = writeWorkspace(item.files(ctx), 'bad-input');

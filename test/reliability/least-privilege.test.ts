@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../harness/index.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
-import { aclsOf, createScramUser, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
+import { aclsOf, createScramUser, createTopicsAndWait, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
 
 /**
  * synchook as a principal that is not a super user, on the broker with StandardAuthorizer and
- * allow.everyone.if.no.acl.found=false: with exactly the ACLs docs/security.md lists it does its
+ * allow.everyone.if.no.acl.found=false: with exactly the ACLs the README section "Security" lists it does its
  * job, and without any one of them it stops before writing anything, with a message naming the
  * permission to grant.
  */
@@ -104,13 +104,10 @@ interface Scenario {
  */
 async function scenario(options: { validateWithBroker?: boolean } = {}): Promise<Scenario> {
   const prefix = `${RUN}.c${++counter}.`;
-  await admin.createTopics({
-    topics: [
-      { topic: `${prefix}existing`, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
-      { topic: `${prefix}stray`, numPartitions: 1, replicationFactor: 1 },
-    ],
-    waitForLeaders: true,
-  });
+  await createTopicsAndWait(admin, [
+    { topic: `${prefix}existing`, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+    { topic: `${prefix}stray`, numPartitions: 1, replicationFactor: 1 },
+  ]);
   const dir = writeWorkspace({
     'synchook.yaml': [
       'cluster:',
@@ -225,7 +222,7 @@ function postsyncGrants(prefix: string): Grant[] {
 /** Only the task the missing permission belongs to runs (the probe takes seconds; health does not need it). */
 async function postsyncScenario(only?: 'smoke' | 'health'): Promise<Scenario> {
   const prefix = `${RUN}.p${++counter}.`;
-  await admin.createTopics({ topics: [{ topic: `${prefix}app`, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic: `${prefix}app`, numPartitions: 2, replicationFactor: 1 }]);
   // A consumer group with committed offsets and no members: what a batch consumer leaves between runs.
   await admin.setOffsets({ groupId: `${prefix}app-group`, topic: `${prefix}app`, partitions: [{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }] });
   const dir = writeWorkspace({

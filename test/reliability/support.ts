@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { ConfigResourceTypes, ConfigSource, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
 import { TOOL_MAIN_CLASSES } from '../harness/kafka.js';
 import type { CliResult } from '../harness/run-cli.js';
@@ -154,4 +154,24 @@ export async function createScramUser(libsDir: string, bootstrap: string, userna
     '--bootstrap-server', bootstrap, '--alter', '--entity-type', 'users', '--entity-name', username,
     '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${password}]`,
   ]);
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own waitForLeaders gives
+ * up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a moment after the creation.
+ */
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((topic) => topic.topic);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > until) throw error;
+    }
+    if (Date.now() > until) throw new Error(`topics ${names.join(', ')} have no leader after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }

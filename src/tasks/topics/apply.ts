@@ -5,6 +5,7 @@ import { chunk, mapBounded, sleep } from './batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import type { ConfigChange, TopicPlanState } from './diff.js';
 import { ConfigResourceTypes } from './kafka-enums.js';
+import { isConnectionFailure } from '../../clients/kafka.js';
 import { kafkaErrorType } from './kafka-errors.js';
 import { describeTopicConfigs } from './cluster.js';
 import { sameConfigValue } from './config-values.js';
@@ -244,7 +245,14 @@ function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change:
 /** Calls check every LEADER_POLL_MS until it returns true; past `until` (or on abort), throws onTimeout(). */
 async function pollUntil(input: ApplyTopicsInput, until: number, check: () => Promise<boolean>, onTimeout: () => Error): Promise<void> {
   for (;;) {
-    if (await check()) return;
+    let ready = false;
+    try {
+      ready = await check();
+    } catch (error) {
+      // The writes are done; a connection lost while checking them is waited out until the deadline.
+      if (!isConnectionFailure(error) || Date.now() >= until) throw error;
+    }
+    if (ready) return;
     if (Date.now() >= until || input.signal.aborted) throw onTimeout();
     await sleep(LEADER_POLL_MS, input.signal);
   }
