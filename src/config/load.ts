@@ -72,6 +72,12 @@ function describeIssue(issue: z.core.$ZodIssue, locate: (path: PropertyKey[], op
     return `${locate([...path, keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README lists every key).`;
   }
   const where = locate(path);
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    return `${where}: ${formatPath(path)} is required (${issue.expected}). Add it.`;
+  }
+  if (issue.code === 'invalid_union' || issue.message === 'Invalid input') {
+    return `${where}: ${formatPath(path)}: the value does not have a form this key accepts. Check the README for its form.`;
+  }
   return `${where}: ${formatPath(path)}: ${issue.message}.`;
 }
 
