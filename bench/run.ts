@@ -6,8 +6,8 @@
  *
  *   node --import tsx bench/run.ts [--only 1,3] [--reuse STATE_FILE]
  *
- * --only       run these scenarios (1..6); the results then go to the run's work folder, not
- *              bench/results.md (scenario 2 needs 1 and 3).
+ * --only       run these scenarios (1..6); the results then go to bench/.work/results-partial.md,
+ *              not bench/results.md (scenario 2 needs 1 and 3).
  * --reuse      use a Kafka and registry already started by `npm run harness -- up --state FILE`.
  * Environment: BENCH_HOOK_SAMPLE (topics for the kafka-topics.sh loop, default 50),
  *              BENCH_CPU_PROF=1 (V8 CPU profiles of every synchook run, in the work folder),
@@ -25,6 +25,7 @@ import { hasGnuTime } from './lib/measure.js';
 import { firstLine, type ScenarioResult } from './lib/results.js';
 import { markdownTable, noteLines, textTable } from './lib/table.js';
 import { transpileScript } from './lib/transpile.js';
+import { warmUp } from './lib/warm-up.js';
 import { coldStartScenario } from './scenarios/cold-start.js';
 import { createTopicsScenario } from './scenarios/create-topics.js';
 import { imageSizeScenario } from './scenarios/image-size.js';
@@ -86,6 +87,7 @@ try {
     brokerLogDir: services.brokerLogDir,
   };
 
+  await warmUp(ctx);
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
     if (only && !only.includes(scenario.id)) continue;
@@ -103,7 +105,8 @@ try {
 
   const text = textTable(results);
   process.stdout.write(`\n${text}\n\n${noteLines(results).join('\n')}\n\n${machineLines(machine).join('\n')}\n`);
-  const resultsFile = only ? join(workDir, 'results.md') : join(REPO_ROOT, 'bench', 'results.md');
+  // A partial run must not replace the full table; its file outlives the work folder.
+  const resultsFile = join(REPO_ROOT, 'bench', only ? join('.work', 'results-partial.md') : 'results.md');
   writeFileSync(resultsFile, resultsMarkdown(results, machine, { hookSample, profiled: cpuProfDir !== undefined, durationMs: Date.now() - startedAt }));
   log(`results written to ${resultsFile}${cpuProfDir ? `; CPU profiles in ${cpuProfDir}` : ''}`);
 } catch (error) {
@@ -173,7 +176,7 @@ function resultsMarkdown(results: ScenarioResult[], machine: Machine, run: { hoo
     '## Machine',
     '',
     ...machineLines(machine),
-    `- Bench run: ${(run.durationMs / 60_000).toFixed(1)} min; peak RSS by ${hasGnuTime() ? 'GNU time (`/usr/bin/time -f %M`)' : 'the Node exit hook (GNU time not installed)'}${run.profiled ? '; **CPU profiling was on (BENCH_CPU_PROF=1), which slows every synchook run**' : ''}`,
+    `- Bench run: ${(run.durationMs / 60_000).toFixed(1)} min, after warming the broker and the registry up (300 topics, 300 subjects, not measured); peak RSS by ${hasGnuTime() ? 'GNU time (`/usr/bin/time -f %M`)' : 'the Node exit hook (GNU time not installed)'}${run.profiled ? '; **CPU profiling was on (BENCH_CPU_PROF=1), which slows every synchook run**' : ''}`,
     '',
     '## Results',
     '',

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setMaxListeners } from 'node:events';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from './version.js';
@@ -30,6 +31,8 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
   ]);
   const log = createLogger({ level: args['log-level'], format: args['log-format'] });
   const controller = new AbortController();
+  // Every in-flight request listens to the run's signal; a dozen at once is expected, not a leak.
+  setMaxListeners(0, controller.signal);
   let signalled: string | undefined;
   for (const name of SIGNALS) {
     process.on(name, () => {

@@ -18,7 +18,7 @@ export function topicNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}t${String(index).padStart(4, '0')}`);
 }
 
-/** synchook's topic file format (docs/topics-and-acls.md). */
+/** synchook's topic file format (the README section "Topics and ACLs"). */
 export function writeTopicsFile(file: string, names: string[]): void {
   const topics = names.map((name) => ({ name, partitions: TOPIC_SHAPE.partitions, replicationFactor: TOPIC_SHAPE.replicationFactor, config: { ...TOPIC_SHAPE.config } }));
   writeFileSync(file, stringify({ topics }));

@@ -13,6 +13,8 @@ export interface BaselineFigure extends Figure {
   name: string;
   /** True for a baseline the target's ratio is judged against. */
   judged?: boolean;
+  /** A reference figure (the least possible here), not a way of doing it: no ratio is shown. */
+  reference?: boolean;
 }
 
 export interface ScenarioResult {

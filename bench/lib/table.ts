@@ -21,7 +21,7 @@ export function tableRows(results: ScenarioResult[]): string[][] {
         first ? scenario : '',
         first ? synchook : '',
         baseline ? `${baseline.name}: ${baseline.display}` : '—',
-        baseline ? ratio(baseline.seconds, result.synchook?.seconds) : '—',
+        baseline && !baseline.reference ? ratio(baseline.seconds, result.synchook?.seconds) : '—',
         first ? (result.synchook ? rss : '—') : '',
         first ? result.target : '',
         first ? met : '',
