@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { walkFiles } from '../../config/walk.js';
 import { ConfigError, messageOf } from '../../errors.js';
 
 /** A schema or subjects file over this size is refused before parsing. */
@@ -21,7 +22,6 @@ export interface FileSource {
   glob(pattern: string): string[];
 }
 
-const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const MAX_WALK_DEPTH = 12;
 
 export function folderSource(dir: string, label = dir): FileSource {
@@ -44,7 +44,7 @@ export function folderSource(dir: string, label = dir): FileSource {
       const scan = picomatch.scan(pattern);
       const base = resolve(dir, scan.base || '.');
       const matcher = picomatch(scan.glob, { dot: false });
-      return walk(base, MAX_WALK_DEPTH)
+      return walkFiles(base, MAX_WALK_DEPTH)
         .filter((file) => matcher(relative(base, file).split(sep).join('/')))
         .map((file) => relative(dir, file).split(sep).join('/'))
         .sort();
@@ -147,20 +147,3 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function walk(dir: string, depth: number): string[] {
-  if (depth < 0) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...walk(path, depth - 1));
-    } else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}

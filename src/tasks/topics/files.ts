@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { walkFiles } from '../../config/walk.js';
 import { ConfigError } from '../../errors.js';
 
 export interface InputFile {
@@ -13,7 +14,6 @@ export interface InputFile {
 /** A declaration file over this size is refused before parsing (the reliability corpus feeds a 20 MB one). */
 export const MAX_INPUT_FILE_BYTES = 8 * 1024 * 1024;
 
-const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 const MAX_WALK_DEPTH = 12;
 
 /**
@@ -36,7 +36,7 @@ export function expandFilePatterns(patterns: readonly string[], configDir: strin
     }
     const base = resolve(configDir, scan.base || '.');
     const matcher = picomatch(scan.glob, { dot: false });
-    const matches = walk(base, MAX_WALK_DEPTH).filter((path) => matcher(relative(base, path).split(sep).join('/')));
+    const matches = walkFiles(base, MAX_WALK_DEPTH).filter((path) => matcher(relative(base, path).split(sep).join('/')));
     if (matches.length === 0) {
       throw new ConfigError(`${where}: the pattern ${pattern} matches no file under ${base}. Fix the pattern, or remove it if the files are gone.`);
     }
@@ -72,22 +72,3 @@ function isFile(path: string): boolean {
   }
 }
 
-function walk(dir: string, depth: number): string[] {
-  if (depth < 0) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...walk(path, depth - 1));
-    } else if (entry.isFile() || (entry.isSymbolicLink() && isFile(path))) {
-      out.push(path);
-    }
-  }
-  return out;
-}
