@@ -49,8 +49,11 @@ debian_mirror() {
   fi
   local found
   # deb822 sources first (URIs: ...), then one-line sources (deb URI suite ...); skip security.
-  found="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-  [[ -z $found ]] && found="$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
+  # One awk reading the files: a pipeline ending in `head -n1` can kill its writer with SIGPIPE.
+  local files=(/etc/apt/sources.list.d/*.sources)
+  found="$(awk '$1 == "URIs:" && $2 !~ /security/ { print $2; exit }' "${files[@]}" 2>/dev/null || true)"
+  files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list)
+  [[ -z $found ]] && found="$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' "${files[@]}" 2>/dev/null || true)"
   echo "${found:-http://deb.debian.org/debian}"
 }
 

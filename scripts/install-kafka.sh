@@ -116,15 +116,22 @@ POM
 resolve() { # pom output-dir log
   if ! mvn -q -B --no-transfer-progress -Dstyle.color=never -f "$1" "$DEPENDENCY_PLUGIN:copy-dependencies" \
       -DoutputDirectory="$2" -DincludeScope=runtime >"$3" 2>&1; then
-    # Maven's first error line names the artifact it could not get; the rest is boilerplate.
-    sed 's/\x1b\[[0-9;]*m//g' "$3" | grep -m 1 '^\[ERROR\] [^ ]' >&2 || tail -n 25 "$3" >&2
+    # Maven's first error line names the artifact it could not get; the rest is boilerplate. The
+    # log is read whole first: `sed | grep -m 1` would kill sed with SIGPIPE (a failed pipeline).
+    local log_text first_error
+    log_text="$(sed 's/\x1b\[[0-9;]*m//g' "$3")"
+    first_error="$(grep -m 1 '^\[ERROR\] [^ ]' <<<"$log_text" || true)"
+    if [[ -n $first_error ]]; then echo "$first_error" >&2; else tail -n 25 "$3" >&2; fi
     fail "Maven could not resolve $1 from Maven Central (full log: $3). Check that the version exists (https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_${SCALA_BINARY}/) and that Maven Central is reachable."
   fi
 }
 
 jar_version() { # libs-dir artifact -> version of artifact-<version>.jar, or empty
-  local jar
-  jar=$(cd "$1" && ls -1 "$2"-[0-9]*.jar 2>/dev/null | head -n1) || true
+  local jars jar
+  # A glob, not `ls | head -n1`: head exiting early can kill ls with SIGPIPE under pipefail.
+  jars=("$1/$2"-[0-9]*.jar)
+  [[ -e ${jars[0]} ]] || { echo ""; return; }
+  jar=${jars[0]##*/}
   jar=${jar#"$2"-}
   echo "${jar%.jar}"
 }

@@ -12,48 +12,14 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 VERSION=5.7.1
-HOME_DIR="$SYNCHOOK_CACHE/kustomize-$VERSION"
-BINARY="$HOME_DIR/bin/kustomize"
 
-fail() {
-  say "install-kustomize: $*"
-  exit 1
+reports_version() {
+  [[ -x $1 ]] || return 1
+  # The whole output first, then the comparison: `| grep -q` exits at the first match and the
+  # writer's next write dies of SIGPIPE, which pipefail reports as a failed check.
+  local reported
+  reported="$("$1" version 2>/dev/null)" || return 1
+  [[ $reported == *"v$VERSION"* ]]
 }
 
-is_installed() {
-  [[ -x $BINARY ]] && "$BINARY" version 2>/dev/null | grep -q "v$VERSION"
-}
-
-if is_installed; then
-  say "kustomize $VERSION: cached in $BINARY"
-  echo "$BINARY"
-  exit 0
-fi
-command -v go >/dev/null || fail "go not found; kustomize $VERSION is built from source with Go (https://go.dev/dl/)."
-
-mkdir -p "$HOME_DIR"
-exec {lock_fd}>"$SYNCHOOK_CACHE/.kustomize-$VERSION.lock"
-flock "$lock_fd"
-if is_installed; then
-  echo "$BINARY"
-  exit 0
-fi
-
-started=$SECONDS
-log="$HOME_DIR/build.log"
-work="$HOME_DIR/bin.partial"
-rm -rf "$work" && mkdir -p "$work"
-# GOFLAGS=-mod=mod: resolve from the module's own go.mod whatever a surrounding GOFLAGS says.
-# GOTOOLCHAIN=local: never download another Go toolchain. CGO off: a static binary.
-if ! (cd "$HOME_DIR" && env GOBIN="$work" GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 GO111MODULE=on \
-      go install -trimpath "sigs.k8s.io/kustomize/kustomize/v5@v$VERSION") </dev/null >"$log" 2>&1; then
-  tail -n 25 "$log" >&2
-  fail "go install sigs.k8s.io/kustomize/kustomize/v5@v$VERSION failed (full log: $log). Check that the Go module proxy ($(go env GOPROXY)) is reachable."
-fi
-mkdir -p "$HOME_DIR/bin"
-mv -f "$work/kustomize" "$BINARY"
-rm -rf "$work"
-# Built with go install, the binary may report "(devel)"; the module version is what counts.
-[[ -x $BINARY ]] || fail "$BINARY was not built; see $log."
-say "kustomize $VERSION: built into $BINARY in $((SECONDS - started)) s"
-echo "$BINARY"
+install_go_tool kustomize "$VERSION" sigs.k8s.io/kustomize/kustomize/v5 reports_version

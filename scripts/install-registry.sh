@@ -108,8 +108,11 @@ EOF
 if ! mvn -q -B -U --no-transfer-progress -Dstyle.color=never -f "$work/pom.xml" \
     "$DEPENDENCY_PLUGIN:unpack-dependencies" \
     -DoutputDirectory="$work/app" -DexcludeTransitive=true >"$work/maven.log" 2>&1 </dev/null; then
-  # Maven's first error line holds the reason; the rest is boilerplate. Strip its colour codes.
-  sed 's/\x1b\[[0-9;]*m//g' "$work/maven.log" | grep -m 1 '^\[ERROR\]' >&2 || tail -n 25 "$work/maven.log" >&2
+  # Maven's first error line holds the reason; the rest is boilerplate. Strip its colour codes. The
+  # log is read whole first: `sed | grep -m 1` would kill sed with SIGPIPE (a failed pipeline).
+  log_text="$(sed 's/\x1b\[[0-9;]*m//g' "$work/maven.log")"
+  first_error="$(grep -m 1 '^\[ERROR\]' <<<"$log_text" || true)"
+  if [[ -n $first_error ]]; then echo "$first_error" >&2; else tail -n 25 "$work/maven.log" >&2; fi
   fail "Maven could not resolve io.apicurio:apicurio-registry-app:${version}:tar.gz:all from Maven Central (full log: $work/maven.log). Check that the version exists (https://repo.maven.apache.org/maven2/io/apicurio/apicurio-registry-app/) and that Maven Central is reachable."
 fi
 

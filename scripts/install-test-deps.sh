@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suites need that npm does not: the Kafka jars (3.9 and 4.x), the
-# schema registry, terraform, kustomize and a Docker engine with a local base image. Every step is
+# schema registry, terraform, kustomize, helm and a Docker engine with a local base image. Every step is
 # idempotent and cached under $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ case "$what" in
   all)
     [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh
     [ -f scripts/install-kustomize.sh ] && step "kustomize" bash scripts/install-kustomize.sh
+    [ -f scripts/install-helm.sh ] && step "helm" bash scripts/install-helm.sh
     ;;
   services) ;;
   *) say "usage: $0 [all|services]"; exit 2 ;;
