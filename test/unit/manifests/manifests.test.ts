@@ -17,6 +17,11 @@ const ROOTS = kustomizationRoots();
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 
+/** The managed copy of synchook's files whose name carries their hash. */
+function isConfigVersion(object: KubeObject): boolean {
+  return object.kind === 'ConfigMap' && /^synchook-config-version-/.test(object.metadata.name ?? '');
+}
+
 function isSynchookJob(object: KubeObject): boolean {
   return object.kind === 'Job' && object.metadata.labels?.['app.kubernetes.io/name'] === 'synchook';
 }
@@ -151,7 +156,8 @@ group('the hook Jobs', () => {
       expect(object!.metadata.annotations?.[ARGOCD_HOOK], `${kind} ${name}`).toMatch(/PreSync/);
       expect(Number(object!.metadata.annotations?.['argocd.argoproj.io/sync-wave']), `${kind} ${name}: sync wave`).toBeLessThan(0);
     }
-    for (const object of objects.filter((candidate) => ['Role', 'RoleBinding', 'ConfigMap'].includes(candidate.kind) && candidate.metadata.labels?.['app.kubernetes.io/name'] === 'synchook')) {
+    // Everything but the versioned copy of the config, which must be a managed object (see below).
+    for (const object of objects.filter((candidate) => ['Role', 'RoleBinding', 'ConfigMap'].includes(candidate.kind) && candidate.metadata.labels?.['app.kubernetes.io/name'] === 'synchook' && !isConfigVersion(candidate))) {
       expect(object.metadata.annotations?.[ARGOCD_HOOK], describe(object)).toBe('PreSync');
     }
   });
@@ -204,7 +210,7 @@ group('the Flux chain', () => {
 
   it.each(ENVIRONMENTS)("%s: Flux leaves the ${...} of synchook's files alone", (env) => {
     const configMaps = build(`manifests/overlays/${env}/flux/pre-deploy`).filter((object) => object.kind === 'ConfigMap');
-    expect(configMaps.map((object) => object.metadata.name)).toEqual(['synchook-config']);
+    expect(configMaps.map((object) => object.metadata.name)).toEqual(['synchook-config', expect.stringMatching(/^synchook-config-version-[a-z0-9]{10}$/)]);
     for (const configMap of configMaps) expect(configMap.metadata.annotations?.['kustomize.toolkit.fluxcd.io/substitute'], describe(configMap)).toBe('disabled');
   });
 });
@@ -253,6 +259,17 @@ group('the example synchook configs', () => {
     );
     const configMap = build(`manifests/overlays/${env}/app`).find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'synchook-config');
     expect(configMap?.data).toEqual(inRepo);
+  });
+
+  it.each(ENVIRONMENTS)('%s: the versioned ConfigMap holds the same files, is not a hook, and every Job names it', (env) => {
+    const objects = build(`manifests/overlays/${env}/app`);
+    const config = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'synchook-config')!;
+    const version = objects.find(isConfigVersion);
+    expect(version?.data).toEqual(config.data);
+    expect(Object.keys(version!.metadata.annotations ?? {}).filter((key) => key.startsWith('argocd.argoproj.io/'))).toEqual([]);
+    for (const job of objects.filter(isSynchookJob)) {
+      expect(podTemplate(job).volumes.map((volume: any) => volume.configMap?.name).filter(Boolean), describe(job)).toEqual([version!.metadata.name]);
+    }
   });
 
   it('differs between environments where a team expects it to', () => {

@@ -42,24 +42,35 @@ export function kustomizationRoots(): string[] {
 
 const built = new Map<string, KubeObject[]>();
 
-/** `kustomize build <root>`, parsed; a build error fails with kustomize's own message. */
+/** `kustomize build <root>` of this repository, parsed and cached. */
 export function build(root: string): KubeObject[] {
   const cached = built.get(root);
   if (cached) return cached;
+  const objects = buildIn(REPO, root);
+  built.set(root, objects);
+  return objects;
+}
+
+/** `kustomize build <root>` in any tree (a copy of the repository, what Flux fetches); a build error fails with kustomize's own message. */
+export function buildIn(tree: string, root: string): KubeObject[] {
   let text: string;
   try {
-    text = execFileSync(kustomize(), ['build', join(REPO, root)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    text = execFileSync(kustomize(), ['build', join(tree, root)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new Error(`kustomize build ${root} failed: ${stderr.trim()}`);
   }
+  return parseObjects(text, `kustomize build ${root}`);
+}
+
+/** Multi-document YAML (kustomize's or helm's output) as objects. */
+export function parseObjects(text: string, what: string): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`kustomize build ${root}: unparsable output: ${doc.errors[0]!.message}`);
+    if (doc.errors.length > 0) throw new Error(`${what}: unparsable output: ${doc.errors[0]!.message}`);
     const value = doc.toJS() as KubeObject | null;
     if (value) objects.push(value);
   }
-  built.set(root, objects);
   return objects;
 }
 
