@@ -78,7 +78,7 @@ group('kustomize build', () => {
         'hooks/flux/post-deploy',
         'manifests/argocd',
         'manifests/flux',
-        ...ENVIRONMENTS.flatMap((env) => [`manifests/overlays/${env}/app`, `manifests/overlays/${env}/platform`, `manifests/overlays/${env}/flux/pre-deploy`, `manifests/overlays/${env}/flux/deploy`, `manifests/overlays/${env}/flux/post-deploy`]),
+        ...ENVIRONMENTS.flatMap((env) => [`manifests/overlays/${env}/app`, `manifests/overlays/${env}/hooks`, `manifests/overlays/${env}/platform`, `manifests/overlays/${env}/flux/pre-deploy`, `manifests/overlays/${env}/flux/deploy`, `manifests/overlays/${env}/flux/post-deploy`]),
       ]),
     );
   });
@@ -108,7 +108,7 @@ group('the hook Jobs', () => {
   const argoRoots = jobRoots.filter((root) => build(root).some((object) => isSynchookJob(object) && object.metadata.annotations?.[ARGOCD_HOOK]));
 
   it('are found in the ArgoCD and Flux bases and in every overlay', () => {
-    expect(jobRoots).toEqual(expect.arrayContaining(['hooks/argocd', 'hooks/flux/pre-deploy', 'hooks/flux/post-deploy', 'manifests/overlays/prod/app', 'manifests/overlays/prod/flux/pre-deploy']));
+    expect(jobRoots).toEqual(expect.arrayContaining(['hooks/argocd', 'hooks/flux/pre-deploy', 'hooks/flux/post-deploy', 'manifests/overlays/prod/hooks', 'manifests/overlays/prod/flux/pre-deploy']));
   });
 
   it.each(jobRoots)('%s: run once, bounded, restricted, without a sidecar', (root) => {
@@ -181,7 +181,18 @@ group('the hook Jobs', () => {
     ]);
     const reader = build('hooks/argocd/argocd-namespace').find((object) => object.kind === 'Role') as any;
     expect(reader.metadata.namespace).toBe('argocd');
-    expect(reader.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get'] }]);
+    expect(reader.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get'], resourceNames: ['my-app'] }]);
+  });
+
+  it("lets each example environment's hooks read only the Applications that run them", () => {
+    const objects = build('manifests/argocd');
+    const reader = objects.find((object) => object.kind === 'Role' && object.metadata.name === 'synchook-application-reader') as any;
+    const binding = objects.find((object) => object.kind === 'RoleBinding' && object.metadata.name === 'synchook-application-reader') as any;
+    const hookApplications = objects.filter((object) => object.kind === 'Application' && (object.spec.sources ?? [object.spec.source]).some((source: any) => /\/hooks$/.test(source.path)));
+    expect(hookApplications.map((app) => app.metadata.name).sort()).toEqual(['shop-dev', 'shop-prod', 'shop-staging']);
+    expect(reader.rules).toHaveLength(1);
+    expect([...reader.rules[0].resourceNames].sort()).toEqual(hookApplications.map((app) => app.metadata.name).sort());
+    expect(binding.subjects.map((subject: any) => subject.namespace).sort()).toEqual(hookApplications.map((app) => app.spec.destination.namespace).sort());
   });
 });
 
@@ -224,7 +235,7 @@ group('the example synchook configs', () => {
     const dir = join(work, env);
     const secrets = join(dir, 'secrets');
     mkdirSync(secrets, { recursive: true });
-    for (const object of build(`manifests/overlays/${env}/app`)) {
+    for (const object of build(`manifests/overlays/${env}/hooks`)) {
       if (object.kind !== 'ConfigMap' || !object.metadata.name?.startsWith('synchook-')) continue;
       for (const [file, text] of Object.entries(object.data ?? {})) writeFileSync(join(dir, file), text);
     }
@@ -257,12 +268,12 @@ group('the example synchook configs', () => {
         .filter((file) => file !== 'kustomization.yaml')
         .map((file) => [file, readFileSync(join(folder, file), 'utf8')]),
     );
-    const configMap = build(`manifests/overlays/${env}/app`).find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'synchook-config');
+    const configMap = build(`manifests/overlays/${env}/hooks`).find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'synchook-config');
     expect(configMap?.data).toEqual(inRepo);
   });
 
   it.each(ENVIRONMENTS)('%s: the versioned ConfigMap holds the same files, is not a hook, and every Job names it', (env) => {
-    const objects = build(`manifests/overlays/${env}/app`);
+    const objects = build(`manifests/overlays/${env}/hooks`);
     const config = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'synchook-config')!;
     const version = objects.find(isConfigVersion);
     expect(version?.data).toEqual(config.data);
@@ -289,7 +300,7 @@ group('the example synchook configs', () => {
     expect(configs.prod.topics.delete).toBe('forbid');
     expect(configs.prod.acls.delete).toBe('forbid');
     const retention = (env: string) => {
-      const topics = build(`manifests/overlays/${env}/app`).find((object) => object.metadata.name === 'synchook-config')!.data!['topics.yaml']!;
+      const topics = build(`manifests/overlays/${env}/hooks`).find((object) => object.metadata.name === 'synchook-config')!.data!['topics.yaml']!;
       return Number(/retention\.ms: (\d+)/.exec(topics)![1]);
     };
     expect(retention('dev')).toBeLessThan(retention('staging'));

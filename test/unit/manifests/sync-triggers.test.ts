@@ -16,14 +16,20 @@ const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
 const work = mkdtempSync(join(tmpdir(), 'synchook-sync-triggers-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A copy of hooks/ and manifests/, and the same builds after one more topic in dev's topics.yaml. */
-function beforeAndAfterNewTopic(root: string): { before: KubeObject[]; after: KubeObject[] } {
+/** A copy of hooks/ and manifests/, built before and after one more topic in dev's topics.yaml (all roots together). */
+function beforeAndAfterNewTopic(...roots: string[]): { before: KubeObject[]; after: KubeObject[] } {
   const tree = mkdtempSync(join(work, 'tree-'));
   for (const folder of ['hooks', 'manifests']) cpSync(join(REPO, folder), join(tree, folder), { recursive: true });
-  const before = buildIn(tree, root);
+  const before = roots.flatMap((root) => buildIn(tree, root));
   const topics = join(tree, 'manifests/overlays/dev/synchook/topics.yaml');
   writeFileSync(topics, `${readFileSync(topics, 'utf8')}  - name: shop.payments.v1\n`);
-  return { before, after: buildIn(tree, root) };
+  return { before, after: roots.flatMap((root) => buildIn(tree, root)) };
+}
+
+/** The folders the example's ArgoCD Application shop-dev renders (its sources). */
+function argoCdSources(application: string): string[] {
+  const app = build('manifests/argocd').find((object) => object.kind === 'Application' && object.metadata.name === application)!;
+  return (app.spec.sources ?? [app.spec.source]).map((source: { path: string }) => source.path);
 }
 
 function isHook(object: KubeObject): boolean {
@@ -34,7 +40,7 @@ const key = (object: KubeObject) => `${object.kind}/${object.metadata.name}`;
 
 describe('a change of one topic file', () => {
   it('changes an object ArgoCD compares (not a hook), and the PreSync Job reads the new file', () => {
-    const { before, after } = beforeAndAfterNewTopic('manifests/overlays/dev/app');
+    const { before, after } = beforeAndAfterNewTopic(...argoCdSources('shop-dev'));
     const managedBefore = before.filter((object) => !isHook(object)).map(key).sort();
     const managedAfter = after.filter((object) => !isHook(object)).map(key).sort();
     expect(managedAfter, 'the managed objects of the Application').not.toEqual(managedBefore);
