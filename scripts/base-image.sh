@@ -7,14 +7,15 @@
 # Usage: scripts/base-image.sh      prints the image tag on stdout
 #
 # Cached: when the tag exists in the project's Docker engine (scripts/docker-daemon.sh), nothing is
-# built. Environment: SYNCHOOK_BASE_NODE_VERSION (default 22.23.3), SYNCHOOK_BASE_NPM_VERSION
+# built. Environment: SYNCHOOK_BASE_NODE_VERSION (default: SYNCHOOK_IMAGE_NODE_VERSION of
+# scripts/lib.sh), SYNCHOOK_BASE_NPM_VERSION
 # (default 10.9.9), SYNCHOOK_DEBIAN_MIRROR (default: the first Debian mirror apt is set up with).
 # Needs root (debootstrap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-NODE_VERSION="${SYNCHOOK_BASE_NODE_VERSION:-22.23.3}"
+NODE_VERSION="${SYNCHOOK_BASE_NODE_VERSION:-$SYNCHOOK_IMAGE_NODE_VERSION}"
 NPM_VERSION="${SYNCHOOK_BASE_NPM_VERSION:-10.9.9}"
 SUITE=bookworm
 TAG="synchook-local/node:${NODE_VERSION}-${SUITE}-minbase"

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+# The tests and the CLI run on the Node major the image ships (fetched and cached when this
+# machine's node is older): package.json's engines ask for it.
+use_supported_node || { say "no Node.js $SYNCHOOK_NODE_MAJOR or newer, and scripts/install-node.sh could not fetch one"; exit 1; }
 
 bash scripts/install-test-deps.sh services
 [ -f dist/cli.js ] || npm run build --silent

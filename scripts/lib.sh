@@ -4,6 +4,28 @@ export SYNCHOOK_CACHE
 mkdir -p "$SYNCHOOK_CACHE"
 say() { printf '%s\n' "$*" >&2; }
 
+# The Node.js release the image is built on (scripts/base-image.sh; the Dockerfile's
+# node:22-bookworm-slim) and the oldest major package.json's engines accept.
+SYNCHOOK_IMAGE_NODE_VERSION=22.23.3
+SYNCHOOK_NODE_MAJOR=22
+
+# use_supported_node: when the node on PATH is older than SYNCHOOK_NODE_MAJOR, put the image's
+# Node (scripts/install-node.sh, cached) first on PATH, for this script and what it starts
+# (npm, npx, vitest and the CLI all run on the node found on PATH).
+use_supported_node() {
+  local current major
+  current="$(node --version 2>/dev/null || echo v0)"
+  major="${current#v}"
+  major="${major%%.*}"
+  if (( major >= SYNCHOOK_NODE_MAJOR )); then
+    return 0
+  fi
+  local bin
+  bin="$(bash "$(dirname "${BASH_SOURCE[0]}")/install-node.sh")" || return 1
+  say "node $current is older than $SYNCHOOK_NODE_MAJOR: using $("$bin/node" --version) from $bin"
+  export PATH="$bin:$PATH"
+}
+
 # install_go_tool NAME VERSION PACKAGE CHECK [go install flags...]
 # Builds PACKAGE@vVERSION with `go install` into $SYNCHOOK_CACHE/NAME-VERSION/bin/NAME and prints
 # the binary's path; nothing is built when `CHECK <binary>` already succeeds. Two runs at once

@@ -6,6 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+# The tests and the CLI run on the Node major the image ships (fetched and cached when this
+# machine's node is older): package.json's engines ask for it.
+use_supported_node || { say "no Node.js $SYNCHOOK_NODE_MAJOR or newer, and scripts/install-node.sh could not fetch one"; exit 1; }
 
 suites="${SYNCHOOK_TEST_SUITES:-unit integration-3.9 integration-4 e2e}"
 results=.test-results
