@@ -186,7 +186,7 @@ group('the example synchook configs', () => {
     const folder = configFolder(env);
     const loaded = loadConfig(join(folder.dir, 'synchook.yaml'), folder.env);
     expect(loaded.config.environment).toBe(env);
-    for (const section of ['schemas', 'topics', 'acls', 'smoke', 'health', 'report']) expect(loaded.config, `${env}: section ${section}`).toHaveProperty(section);
+    for (const section of ['schemas', 'topics', 'smoke', 'health', 'report']) expect(loaded.config, `${env}: section ${section}`).toHaveProperty(section);
     const out: string[] = [];
     const code = await runValidate({
       configPath: join(folder.dir, 'synchook.yaml'),
@@ -222,6 +222,17 @@ group('the example synchook configs', () => {
     }
   });
 
+  it.each(ENVIRONMENTS)('%s: ACLs have one owner, the User Operator: synchook manages none, every application user declares its own', (env) => {
+    const folder = configFolder(env);
+    expect(loadConfig(join(folder.dir, 'synchook.yaml'), folder.env).config).not.toHaveProperty('acls');
+    const users = build(`manifests/overlays/${env}/platform`).filter((object) => object.kind === 'KafkaUser');
+    // A KafkaUser without authorization has its ACLs deleted by the User Operator.
+    expect(users.filter((user) => user.spec.authorization === undefined).map((user) => user.metadata.name)).toEqual([]);
+    const synchook = users.find((user) => user.metadata.name === 'synchook')!;
+    const clusterRights = synchook.spec.authorization.acls.filter((acl: any) => acl.resource.type === 'cluster').flatMap((acl: any) => acl.operations);
+    expect(clusterRights, 'synchook may not change ACLs it does not own').not.toContain('Alter');
+  });
+
   it('differs between environments where a team expects it to', () => {
     const configs = Object.fromEntries(
       ENVIRONMENTS.map((env) => {
@@ -237,7 +248,6 @@ group('the example synchook configs', () => {
     // Only the throwaway environment deletes what is no longer declared.
     expect(configs.dev.topics.delete).toBe('managed');
     expect(configs.prod.topics.delete).toBe('forbid');
-    expect(configs.prod.acls.delete).toBe('forbid');
     const retention = (env: string) => {
       const topics = build(`manifests/overlays/${env}/hooks`).find((object) => object.metadata.name === 'synchook-config')!.data!['topics.yaml']!;
       return Number(/retention\.ms: (\d+)/.exec(topics)![1]);
