@@ -5,7 +5,7 @@ import { afterAll, describe as group, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { runValidate } from '../../../src/commands/validate.js';
 import { createLogger } from '../../../src/log.js';
-import { REPO, build, describe, kustomizationRoots, type KubeObject } from './render.js';
+import { REPO, build, describe, kustomizationRoots, parseObjects, type KubeObject } from './render.js';
 import { schemaProblem } from './schemas.js';
 import { expectRunOnceRestricted, imageTagProblem, images, isSynchookJob, podTemplate } from './job-rules.js';
 
@@ -132,6 +132,22 @@ group('the hook Jobs', () => {
     expect(reader.rules).toHaveLength(1);
     expect([...reader.rules[0].resourceNames].sort()).toEqual(hookApplications.map((app) => app.metadata.name).sort());
     expect(binding.subjects.map((subject: any) => subject.namespace).sort()).toEqual(hookApplications.map((app) => app.spec.destination.namespace).sort());
+  });
+});
+
+group('the ArgoCD app of apps', () => {
+  it('orders the platform before the shop, and the order holds because Applications report health again', async () => {
+    const applications = build('manifests/argocd').filter((object) => object.kind === 'Application');
+    const wave = (name: string) => Number(applications.find((app) => app.metadata.name === name)?.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    for (const env of ENVIRONMENTS) expect(wave(`shop-platform-${env}`), env).toBeLessThan(wave(`shop-${env}`));
+    // Without a health check of its own an Application counts as Healthy at once (ArgoCD >= 1.8),
+    // and the next wave would start before Kafka exists.
+    const [argocdCm] = parseObjects(readFileSync(join(REPO, 'manifests/argocd/argocd-cm-application-health.yaml'), 'utf8'), 'argocd-cm');
+    expect(argocdCm!.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
+    expect(await schemaProblem(argocdCm!)).toBeUndefined();
+    const lua = argocdCm!.data!['resource.customizations.health.argoproj.io_Application'];
+    expect(lua).toMatch(/hs\.status = obj\.status\.health\.status/);
+    expect(lua).toMatch(/hs\.status = "Progressing"/);
   });
 });
 
