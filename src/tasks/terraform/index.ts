@@ -8,6 +8,7 @@ import { countActions, countFigures, describeCounts, isMaterial, type ActionCoun
 import { readPlanFile, type ResourceChange, type TerraformPlan } from './plan-json.js';
 import { WHOLE_PLAN, describeChange, evaluateRules, resourceName, type Finding } from './rules.js';
 import { planInWorkdir } from './run-terraform.js';
+import { sensitivePlanFileWarning } from './sensitive.js';
 import { attributeChanges } from './values.js';
 
 export interface TerraformState {
@@ -30,14 +31,17 @@ export const terraformTask = definePlanApplyTask({
 
   async plan(ctx, section): Promise<TaskPlan<TerraformState>> {
     let plan: TerraformPlan;
+    let fileWarning: string | undefined;
     if (section.planJson !== undefined) {
       plan = await readPlanFile(resolve(ctx.configDir, section.planJson), section.planJson);
+      fileWarning = sensitivePlanFileWarning(plan.sensitive, section.planJson);
     } else {
       const result = await planInWorkdir({ section, configDir: ctx.configDir, log: ctx.log, signal: ctx.signal });
       if (result.status === 'errored') return erroredPlan(basename(section.binary), result.errors);
       plan = result.plan;
     }
     const checked = checkPlan(plan, section);
+    if (fileWarning) checked.warnings.push(fileWarning);
     ctx.log.info({ counts: checked.figures, violations: checked.violations.length, terraformVersion: plan.terraformVersion }, `terraform plan: ${describeCounts(checked.state!.counts)}`);
     return checked;
   },
@@ -77,7 +81,7 @@ function erroredPlan(program: string, errors: string): TaskPlan<TerraformState> 
     violations: [{ resource: WHOLE_PLAN, rule: 'plan-errored', message: `${program} plan failed, so there is no plan to check: ${errors}` }],
     warnings: [],
     figures: {},
-    state: { counts: countActions({ formatVersion: '', resourceChanges: [], resourceDrift: [], deferredChanges: 0 }) },
+    state: { counts: countActions({ formatVersion: '', resourceChanges: [], resourceDrift: [], deferredChanges: 0, sensitive: [] }) },
   };
 }
 
@@ -111,7 +115,7 @@ async function validateOffline(ctx: OfflineContext, section: TerraformSection): 
     return {
       checked: [`${section.planJson}: Terraform ${plan.terraformVersion ?? '(version not recorded)'}, format ${plan.formatVersion}: ${describeCounts(checked.state!.counts)}`],
       violations: checked.violations,
-      warnings: checked.warnings,
+      warnings: [...checked.warnings, ...[sensitivePlanFileWarning(plan.sensitive, section.planJson)].filter((warning) => warning !== undefined)],
     };
   }
   const folder = resolve(ctx.configDir, section.workdir!);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { formatPath } from '../../config/yaml.js';
 import { classifyActions, type ChangeKind, type ReplaceOrder } from './actions.js';
+import { sensitiveValues } from './sensitive.js';
 
 /**
  * Reads Terraform's machine-readable plan (`terraform show -json tfplan`), format 0.1 (Terraform
@@ -49,6 +50,8 @@ export interface TerraformPlan {
   errored?: boolean;
   applyable?: boolean;
   complete?: boolean;
+  /** What the file holds that Terraform marked sensitive (resource addresses, output.<name>), in clear text. */
+  sensitive: string[];
 }
 
 /** The format versions this reader understands: the major versions 0 (0.12–1.0) and 1. */
@@ -140,6 +143,7 @@ export function parsePlanJson(text: string, shownAs: string): TerraformPlan {
     errored: plan.errored,
     applyable: plan.applyable,
     complete: plan.complete,
+    sensitive: sensitiveValues(unwrapped),
   };
 }
 
