@@ -6,6 +6,7 @@ import { readClusterAcls } from './cluster.js';
 import { AclsSection } from './config.js';
 import { planAclChanges, type AclPlanState } from './diff.js';
 import { loadDesiredAcls } from './load.js';
+import { strimziOwnedWarnings } from './strimzi-users.js';
 
 export { AclsSection } from './config.js';
 export { loadDesiredAcls, expandAppAcls, type DesiredAcls, type Application } from './load.js';
@@ -35,6 +36,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
     const managed = new Set(managedPrincipals);
     const warnings = [
       ...desired.warnings,
+      ...strimziOwnedWarnings(managedPrincipals, ctx.configDir),
       ...cluster.unknown
         .filter((acl) => managed.has(acl.principal))
         .map((acl) => `ACL ${acl.description} uses a resource type or operation synchook cannot manage; it is left alone.`),
@@ -86,7 +88,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
         ...desired.applications.map((app) => `application ${app.principal} (${app.source}) → ${app.acls} ACLs`),
       ],
       violations: result.violations,
-      warnings: desired.warnings,
+      warnings: [...desired.warnings, ...strimziOwnedWarnings(managedPrincipals, ctx.configDir)],
     };
   },
 });
