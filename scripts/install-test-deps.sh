@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test suites need that npm does not: the Kafka jars (3.9 and 4.x), the
-# schema registry, terraform, kustomize and a Docker engine with a local base image. Every step is
-# idempotent and cached under $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
+# schema registry, terraform, kustomize, kube-apiserver with etcd and the CRDs the manifests use,
+# and a Docker engine with a local base image. Every step is idempotent and cached under
+# $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,6 +24,8 @@ case "$what" in
   all)
     [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh
     [ -f scripts/install-kustomize.sh ] && step "kustomize" bash scripts/install-kustomize.sh
+    step "kube-apiserver and etcd" bash scripts/install-kube-apiserver.sh
+    step "Kubernetes CRDs" bash scripts/install-kubernetes-crds.sh
     ;;
   services) ;;
   *) say "usage: $0 [all|services]"; exit 2 ;;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: builds, installs what the tests need (cached), then runs
 # unit tests, the integration suite against Kafka 3.9 and against Kafka 4.x (each with the real
-# schema registry), and the end-to-end test of the container image.
+# schema registry), the manifests against a real Kubernetes API server, and the end-to-end test of
+# the container image.
 # SYNCHOOK_TEST_SUITES limits the suites, e.g. SYNCHOOK_TEST_SUITES="unit integration-3.9".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-suites="${SYNCHOOK_TEST_SUITES:-unit integration-3.9 integration-4 e2e}"
+suites="${SYNCHOOK_TEST_SUITES:-unit integration-3.9 integration-4 kubernetes e2e}"
 results=.test-results
 rm -rf "$results" && mkdir -p "$results"
 started=$SECONDS
@@ -15,7 +16,7 @@ started=$SECONDS
 npm run build --silent || { say "build failed"; exit 1; }
 npx tsc -p tsconfig.json --noEmit || { say "type check failed"; exit 1; }
 case " $suites " in
-  *" integration"*|*" e2e "*) bash scripts/install-test-deps.sh all || { say "installing the test dependencies failed"; exit 1; } ;;
+  *" integration"*|*" kubernetes "*|*" e2e "*) bash scripts/install-test-deps.sh all || { say "installing the test dependencies failed"; exit 1; } ;;
 esac
 
 status=0
@@ -34,6 +35,7 @@ for suite in $suites; do
     unit) run_suite unit npx vitest run --project unit ;;
     integration-3.9) SYNCHOOK_KAFKA_VERSION=3.9 run_suite integration-kafka-3.9 npx vitest run --project integration ;;
     integration-4) SYNCHOOK_KAFKA_VERSION=4 run_suite integration-kafka-4 npx vitest run --project integration ;;
+    kubernetes) run_suite kubernetes npx vitest run --project kubernetes ;;
     e2e) [ -d test/e2e ] && ls test/e2e/*.test.ts >/dev/null 2>&1 && run_suite e2e npx vitest run --project e2e ;;
     *) say "unknown suite $suite"; status=2 ;;
   esac
