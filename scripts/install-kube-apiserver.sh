@@ -9,7 +9,7 @@
 # Usage: scripts/install-kube-apiserver.sh     prints the bin folder on stdout
 #
 # Idempotent: when both binaries exist and report their versions, nothing is built. The first build
-# takes about 10 minutes of CPU on two cores (kube-apiserver is large); the result is cached.
+# takes 10 to 30 minutes on two cores (kube-apiserver is large); the result is cached.
 # One line of output on stderr per step; on failure the tail of the build log and a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,7 +94,7 @@ if ! apiserver_installed; then
   module="$HOME_DIR/kube-apiserver-module"
   rm -rf "$module" && mkdir -p "$module"
   : >"$log"
-  say "kube-apiserver $KUBERNETES_VERSION: building from the Go module proxy (about 10 minutes on two cores; cached afterwards)"
+  say "kube-apiserver $KUBERNETES_VERSION: building from the Go module proxy (10 to 30 minutes on two cores, depending on load; cached afterwards)"
   # `go install k8s.io/kubernetes/cmd/kube-apiserver@v...` is refused: k8s.io/kubernetes's go.mod
   # replaces every k8s.io staging module with ./staging/src/k8s.io/<name>. A module of our own that
   # requires k8s.io/kubernetes and replaces each staging module with its published v0.<minor>.<patch>
