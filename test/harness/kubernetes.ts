@@ -371,10 +371,12 @@ export function connectKubernetes(info: KubernetesInfo): KubernetesClient {
       await ensureDefaultServiceAccount(name);
     },
     async installCrds(crds) {
-      for (const crd of crds) {
+      // All at once: the API server compiles each CRD's schema on its own, so this takes the time
+      // of the largest rather than the sum.
+      await Promise.all(crds.map(async (crd) => {
         const response = await apply(crd, { fieldManager: 'synchook-test-setup', force: true });
         if (response.status >= 300) throw new Error(`installing CRD ${crd.metadata?.name}: ${response.status} ${(response.body as Json).message ?? JSON.stringify(response.body)}`);
-      }
+      }));
       const deadline = Date.now() + 60_000;
       for (const crd of crds) {
         for (;;) {
