@@ -17,16 +17,19 @@ step() {
 }
 
 case "$what" in
-  all|services)
+  all|all-but-kubernetes|services)
     step "Kafka jars" bash scripts/install-kafka.sh
     step "schema registry" bash scripts/install-registry.sh
     ;;&
-  all)
+  all|all-but-kubernetes)
     [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh
     [ -f scripts/install-kustomize.sh ] && step "kustomize" bash scripts/install-kustomize.sh
+    ;;&
+  all|kubernetes)
+    # The first build of kube-apiserver is long; scripts/test.sh runs this part in the background.
     step "kube-apiserver and etcd" bash scripts/install-kube-apiserver.sh
     step "Kubernetes CRDs" bash scripts/install-kubernetes-crds.sh
-    ;;
-  services) ;;
-  *) say "usage: $0 [all|services]"; exit 2 ;;
+    ;;&
+  all|all-but-kubernetes|services|kubernetes) ;;
+  *) say "usage: $0 [all|all-but-kubernetes|services|kubernetes]"; exit 2 ;;
 esac

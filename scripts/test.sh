@@ -15,8 +15,19 @@ started=$SECONDS
 
 npm run build --silent || { say "build failed"; exit 1; }
 npx tsc -p tsconfig.json --noEmit || { say "type check failed"; exit 1; }
+# The Kubernetes part (a first build of kube-apiserver takes 10 to 30 minutes on two cores) is
+# installed in the background, at low priority, while the other suites run; the kubernetes suite
+# waits for it.
+kubernetes_setup=""
 case " $suites " in
-  *" integration"*|*" kubernetes "*|*" e2e "*) bash scripts/install-test-deps.sh all || { say "installing the test dependencies failed"; exit 1; } ;;
+  *" kubernetes "*)
+    nice -n 19 bash scripts/install-test-deps.sh kubernetes >"$results/kubernetes-setup.log" 2>&1 &
+    kubernetes_setup=$!
+    ;;
+esac
+case " $suites " in
+  *" integration"*|*" e2e "*) bash scripts/install-test-deps.sh all-but-kubernetes || { say "installing the test dependencies failed"; exit 1; } ;;
+  *" kubernetes "*) [ -f scripts/install-kustomize.sh ] && { bash scripts/install-kustomize.sh >/dev/null || { say "installing kustomize failed"; exit 1; }; } ;;
 esac
 
 status=0
@@ -35,7 +46,16 @@ for suite in $suites; do
     unit) run_suite unit npx vitest run --project unit ;;
     integration-3.9) SYNCHOOK_KAFKA_VERSION=3.9 run_suite integration-kafka-3.9 npx vitest run --project integration ;;
     integration-4) SYNCHOOK_KAFKA_VERSION=4 run_suite integration-kafka-4 npx vitest run --project integration ;;
-    kubernetes) run_suite kubernetes npx vitest run --project kubernetes ;;
+    kubernetes)
+      if [ -n "$kubernetes_setup" ] && ! wait "$kubernetes_setup"; then
+        cat "$results/kubernetes-setup.log" >&2
+        say "=== kubernetes: installing kube-apiserver, etcd or the CRDs failed ==="
+        status=1
+      else
+        cat "$results/kubernetes-setup.log" >&2
+        run_suite kubernetes npx vitest run --project kubernetes
+      fi
+      ;;
     e2e) [ -d test/e2e ] && ls test/e2e/*.test.ts >/dev/null 2>&1 && run_suite e2e npx vitest run --project e2e ;;
     *) say "unknown suite $suite"; status=2 ;;
   esac
