@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * unit: no network, no processes. integration: against the real Kafka (SYNCHOOK_KAFKA_VERSION
- * selects 3.9 or 4) and the real registry started by the harness. e2e: the built image.
+ * selects 3.9 or 4) and the real registry started by the harness. kubernetes: against a real kube-apiserver (with etcd)
+ * started by the harness. e2e: the built image.
  */
 export default defineConfig({
   test: {
@@ -24,6 +25,17 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Two cores: one file at a time keeps broker-heavy tests from starving each other.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'kubernetes',
+          include: ['test/kubernetes/**/*.test.ts'],
+          globalSetup: ['test/kubernetes/global-setup.ts'],
+          testTimeout: 120_000,
+          // The first run builds kube-apiserver (scripts/install-kube-apiserver.sh); later runs start it in seconds.
+          hookTimeout: 3_600_000,
           fileParallelism: false,
         },
       },

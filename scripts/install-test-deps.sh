@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test suites need that npm does not: the Kafka jars (3.9 and 4.x), the
-# schema registry, terraform, kustomize, helm and a Docker engine with a local base image. Every step is
-# idempotent and cached under $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
+# schema registry, terraform, kustomize, helm, kube-apiserver with etcd and the CRDs the manifests
+# use, and a Docker engine with a local base image. Every step is idempotent and cached under
+# $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,15 +17,20 @@ step() {
 }
 
 case "$what" in
-  all|services)
+  all|all-but-kubernetes|services)
     step "Kafka jars" bash scripts/install-kafka.sh
     step "schema registry" bash scripts/install-registry.sh
     ;;&
-  all)
+  all|all-but-kubernetes)
     [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh
     [ -f scripts/install-kustomize.sh ] && step "kustomize" bash scripts/install-kustomize.sh
     [ -f scripts/install-helm.sh ] && step "helm" bash scripts/install-helm.sh
-    ;;
-  services) ;;
-  *) say "usage: $0 [all|services]"; exit 2 ;;
+    ;;&
+  all|kubernetes)
+    # The first build of kube-apiserver is long; scripts/test.sh runs this part in the background.
+    step "kube-apiserver and etcd" bash scripts/install-kube-apiserver.sh
+    step "Kubernetes CRDs" bash scripts/install-kubernetes-crds.sh
+    ;;&
+  all|all-but-kubernetes|services|kubernetes) ;;
+  *) say "usage: $0 [all|all-but-kubernetes|services|kubernetes]"; exit 2 ;;
 esac

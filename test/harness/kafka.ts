@@ -327,7 +327,8 @@ function cleanUpOnExit(): void {
   });
 }
 
-function trackBroker(child: ChildProcess, dataDirToRemove: string | undefined): void {
+/** Kills the process (SIGKILL) and deletes dataDirToRemove when this test process exits, even by a signal (also etcd and kube-apiserver, test/harness/kubernetes.ts). */
+export function trackBroker(child: ChildProcess, dataDirToRemove: string | undefined): void {
   liveBrokers.add(child);
   child.once('exit', () => liveBrokers.delete(child));
   cleanUpOnExit();
@@ -338,7 +339,7 @@ function trackBroker(child: ChildProcess, dataDirToRemove: string | undefined): 
   }
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
