@@ -23,7 +23,7 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const SIGNAL_GRACE_MS = 5_000;
 
 async function execute(args: GlobalArgs, command: (ctx: import('./commands/context.js').CommandContext) => Promise<number>): Promise<never> {
-  const [{ createLogger, printOut, scrub }, errors, { parseDuration }, { SIGNAL_EXIT_CODES }] = await Promise.all([
+  const [{ createLogger, printOut, scrub }, errors, { parseDuration, durationProblem }, { SIGNAL_EXIT_CODES }] = await Promise.all([
     import('./log.js'),
     import('./errors.js'),
     import('./duration.js'),
@@ -51,6 +51,11 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
     timeoutMs = parseDuration(args.timeout);
     if (timeoutMs === undefined) {
       process.stderr.write(`synchook: --timeout ${args.timeout}: expected a duration with a unit, such as 90s or 10m.\n`);
+      process.exit(errors.ExitCode.Config);
+    }
+    const problem = durationProblem(timeoutMs);
+    if (problem) {
+      process.stderr.write(`synchook: --timeout ${args.timeout} ${problem}.\n`);
       process.exit(errors.ExitCode.Config);
     }
   }

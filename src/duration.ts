@@ -1,3 +1,11 @@
+/**
+ * The longest delay a Node timer holds: setTimeout takes a signed 32-bit count of milliseconds and
+ * fires at once (after a TimeoutOverflowWarning) for anything larger (nodejs.org/api/timers.html).
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+/** MAX_DURATION_MS in the largest unit it holds whole: 596h (24.8 days). */
+export const MAX_DURATION_TEXT = '596h';
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
@@ -26,4 +34,10 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
+}
+
+/** Why a parsed duration cannot be used as a timer, or undefined when it can. */
+export function durationProblem(ms: number): string | undefined {
+  if (ms > MAX_DURATION_MS) return `is longer than the maximum ${MAX_DURATION_TEXT} (a timer cannot wait longer)`;
+  return undefined;
 }

@@ -400,7 +400,8 @@ function reportingCalls(reporters: Reporter[], timeoutMs: number, log: Logger): 
   };
 }
 
-async function boundedClose(clients: Clients, log: Logger): Promise<void> {
+/** Closes the clients, waiting at most 2 s: a client stuck on an unreachable broker must not hold the exit. */
+export async function boundedClose(clients: Clients, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     clients.close(),

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
@@ -18,6 +19,7 @@ export function tlsOptions(tls: TlsConfig | undefined, dir: string, where: strin
   };
   const key = read(tls.keyFile, 'keyFile');
   registerSecret(key);
+  if (key !== undefined) checkPrivateKey(key, tls, where);
   return {
     ca: read(tls.caFile, 'caFile'),
     cert: read(tls.certFile, 'certFile'),
@@ -26,6 +28,27 @@ export function tlsOptions(tls: TlsConfig | undefined, dir: string, where: strin
     servername: tls.servername,
     rejectUnauthorized: tls.rejectUnauthorized,
   };
+}
+
+/**
+ * Opens the client key with its password before any connection: a wrong password is a
+ * configuration error, not a broker that cannot be reached (the TLS handshake would only fail
+ * inside the client's retries).
+ */
+function checkPrivateKey(key: string, tls: TlsConfig, where: string): void {
+  const passwordKey = `${where}.tls.${tls.keyPasswordFile !== undefined ? 'keyPasswordFile' : 'keyPassword'}`;
+  try {
+    createPrivateKey({ key, passphrase: tls.keyPassword });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ERR_MISSING_PASSPHRASE' || code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED') {
+      throw new ConfigError(`${where}.tls.keyFile: ${tls.keyFile} is encrypted and no password is given. Set ${where}.tls.keyPasswordFile.`);
+    }
+    if (/BAD_DECRYPT|bad decrypt/i.test(`${code} ${(error as Error).message}`)) {
+      throw new ConfigError(`${passwordKey}: the password does not open the key ${tls.keyFile}. Mount the key's password there.`);
+    }
+    throw new ConfigError(`${where}.tls.keyFile: ${tls.keyFile} is not a PEM private key Node can read (${(error as Error).message}). Give the client key in PEM form.`);
+  }
 }
 
 const TLS_CODES = new Set([

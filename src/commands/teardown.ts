@@ -6,7 +6,7 @@ import type { ClusterConfig } from '../config/common.js';
 import { loadConfig } from '../config/load.js';
 import { formatDuration } from '../duration.js';
 import { ConfigError, ExitCode, SynchookError, messageOf } from '../errors.js';
-import { withDeadline } from '../runner.js';
+import { boundedClose, withDeadline } from '../runner.js';
 import { aclKey, describeAcl, exactFilter, loadDesiredAcls, readClusterAcls, type AclBinding, type AclsSection } from '../tasks/acls/index.js';
 import { loadDeclarations } from '../tasks/schemas/declarations.js';
 import { registrationOrder } from '../tasks/schemas/references.js';
@@ -73,7 +73,8 @@ export async function runTeardown(ctx: CommandContext & { yes: boolean }): Promi
       return ExitCode.Success;
     });
   } finally {
-    await clients.close();
+    // kafkajs waits for in-flight requests while disconnecting; --timeout must bound that too.
+    await boundedClose(clients, ctx.log);
   }
 }
 

@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { durationProblem, parseDuration } from '../duration.js';
+import { parseSize } from './input.js';
 
 /** A duration with a unit: "500ms", "30s", "2m", "1h", "1m30s". Parsed to milliseconds. */
 export const Duration = z
   .string({ error: 'expected a duration with a unit, such as 500ms, 30s, 2m or 1h' })
   .refine((text) => parseDuration(text) !== undefined, { message: 'expected a duration with a unit, such as 500ms, 30s, 2m or 1h' })
-  .transform((text) => parseDuration(text)!)
-  .meta({ description: 'A duration with a unit: 500ms, 30s, 2m, 1h, 1m30s.', examples: ['30s', '2m'] });
+  .transform((text, ctx) => {
+    const ms = parseDuration(text)!;
+    const problem = durationProblem(ms);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return ms;
+  })
+  .meta({ description: 'A duration with a unit: 500ms, 30s, 2m, 1h, 1m30s; at most 596h.', examples: ['30s', '2m'] });
+
+/** A size with a binary unit: "512KiB", "8MiB", "1GiB". Parsed to bytes. */
+export const Size = z
+  .string({ error: 'expected a size with a unit, such as 512KiB, 8MiB or 1GiB' })
+  .refine((text) => (parseSize(text) ?? 0) > 0, { message: 'expected a size with a unit, such as 512KiB, 8MiB or 1GiB' })
+  .transform((text) => parseSize(text)!)
+  .meta({ description: 'A size with a unit: 512KiB, 8MiB, 1GiB.', examples: ['8MiB'] });
 
 export const NonEmptyString = z.string().min(1, { message: 'must not be empty' });
 

@@ -17,7 +17,8 @@ export function interpolate(value: unknown, env: Environment, locate: (path: Pro
   if (typeof value === 'string') return interpolateString(value, env, () => `${locate(path)}: ${formatPath(path)}`);
   if (Array.isArray(value)) return value.map((item, index) => interpolate(item, env, locate, [...path, index]));
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: a copied key can never reach Object.prototype (the parser also refuses __proto__).
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, env, locate, [...path, key]);
     return out;
   }

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { registerBasicAuth, registerSecret } from '../log.js';
+import { configureInput, countInput, decodeUtf8 } from './input.js';
 import { interpolate, type Environment } from './interpolate.js';
 import { SynchookConfigSchema, type SynchookConfig } from './schema.js';
 import { formatPath, parseYamlFile } from './yaml.js';
@@ -21,7 +22,9 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export function loadConfig(path: string, env: Environment = process.env): LoadedConfig {
   const file = resolve(path);
   const text = readConfigText(file, path);
-  return parseConfig(text, { file, displayName: path, env });
+  const loaded = parseConfig(text, { file, displayName: path, env });
+  countInput(loaded.dir, file, Buffer.byteLength(text));
+  return loaded;
 }
 
 export function parseConfig(text: string, options: { file: string; displayName?: string; env?: Environment }): LoadedConfig {
@@ -40,21 +43,25 @@ export function parseConfig(text: string, options: { file: string; displayName?:
   }
   const dir = dirname(options.file);
   const config = result.data as SynchookConfig;
+  configureInput(dir, { allowedRoots: config.input?.allowedRoots, limits: { maxFileBytes: config.input?.maxFileSize, maxTotalBytes: config.input?.maxTotalSize } });
   resolveSecrets(config, dir, displayName);
   return { config, file: options.file, dir };
 }
 
 function readConfigText(file: string, shown: string): string {
-  let size: number;
+  let stat;
   try {
-    size = statSync(file).size;
+    stat = statSync(file);
   } catch {
     throw new ConfigError(`${shown}: config file not found. Pass --config <file> or set SYNCHOOK_CONFIG.`);
   }
-  if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigError(`${shown}: the file is ${Math.round(size / 1024)} KiB; a config over ${MAX_CONFIG_BYTES / 1024} KiB is refused. Move topic and schema declarations into the files they name.`);
+  if (stat.isDirectory()) {
+    throw new ConfigError(`${shown}: is a directory; --config names the config file itself. Pass --config ${join(shown, 'synchook.yaml')}.`);
   }
-  return readFileSync(file, 'utf8');
+  if (stat.size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${shown}: the file is ${Math.round(stat.size / 1024)} KiB; a config over ${MAX_CONFIG_BYTES / 1024} KiB is refused. Move topic and schema declarations into the files they name.`);
+  }
+  return decodeUtf8(readFileSync(file), shown);
 }
 
 /** One line per issue, at most a handful, each with file:line:col and the key path. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TASKS } from '../tasks/registry.js';
-import { ClusterConfig, Duration, RegistryConfig } from './common.js';
+import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
 import { ReportConfig } from '../report/config.js';
 
 /** Keys every task section accepts besides its own. */
@@ -19,6 +19,16 @@ const coreSections = {
   timeout: Duration.prefault('10m').meta({ description: 'Deadline of the whole run; --timeout overrides it.' }),
   cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
   registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
+  input: z
+    .strictObject({
+      allowedRoots: z.array(FilePath).default([]).meta({
+        description: 'Folders besides the config file\'s own whose files declarations may name (e.g. ../shared for schemas shared by environments). Every declaration path must lie, after following links, in the config folder or one of these.',
+      }),
+      maxFileSize: Size.optional().meta({ description: 'Largest declaration file read (topics, ACLs, subjects, a schema, a plan JSON); 8MiB by default.' }),
+      maxTotalSize: Size.optional().meta({ description: 'Most read in total for one run, the config included; 16MiB by default. Raise it with the Job\'s memory limit.' }),
+    })
+    .optional()
+    .meta({ description: 'Which files synchook may read, and how much.' }),
   report: ReportConfig.optional().meta({ description: 'Where results are reported: commit statuses on GitHub.' }),
 };
 

@@ -4,7 +4,7 @@
  * CLI run prints.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,12 @@ import { ConfigResourceTypes, ConfigSource, AclOperationTypes, AclPermissionType
 import { TOOL_MAIN_CLASSES } from '../harness/kafka.js';
 import type { CliResult } from '../harness/run-cli.js';
 
-export type Files = Record<string, string | Buffer>;
+/** A symbolic link in a workspace, to a path relative to the link's folder (or absolute). */
+export interface Symlink {
+  symlink: string;
+}
+
+export type Files = Record<string, string | Buffer | Symlink>;
 
 /** A fresh folder holding the files (paths relative to it, folders made as needed). */
 export function writeWorkspace(files: Files, label = 'reliability'): string {
@@ -25,7 +30,8 @@ export function writeWorkspace(files: Files, label = 'reliability'): string {
 export function writeFiles(dir: string, files: Files): void {
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
+    if (typeof content === 'object' && 'symlink' in content) symlinkSync(content.symlink, join(dir, path));
+    else writeFileSync(join(dir, path), content);
   }
 }
 

@@ -87,6 +87,23 @@ describe(`Kafka unreachable when synchook starts (Kafka ${VERSION} harness for c
     expect(message, output).toContain(brokers);
   });
 
+  it('teardown against a broker that never answers stops at --timeout, closing clients included', async () => {
+    const brokers = `127.0.0.1:${silentPort}`;
+    const dir = writeWorkspace({
+      'synchook.yaml': `cluster:\n  brokers: ["${brokers}"]\n  retries: 20\n  connectionTimeout: 10s\n  requestTimeout: 30s\ntopics:\n  files: [topics.yaml]\n  managedPrefix: "${RUN}."\n`,
+      'topics.yaml': `topics:\n  - name: ${RUN}.orders\n    partitions: 1\n`,
+    }, 'unreachable');
+    const started = Date.now();
+    const result = await runCli(['teardown', '--yes', '-c', join(dir, 'synchook.yaml'), '--timeout', '8s'], { killAfterMs: 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const output = `exit ${result.code} signal ${result.signal} after ${seconds} s\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+    expect(result.signal, output).toBeNull();
+    expect(result.code, output).toBe(3);
+    expect(errorMessages(result).join('\n'), output).toMatch(/teardown did not finish within 8(\.0)? ?s/);
+    // 8 s, at most 2 s to close the clients, and room for a slow process start; kafkajs alone took 30 s more to disconnect.
+    expect(seconds, output).toBeLessThan(22);
+  });
+
   it('postsync with the broker down: exit 3 naming the brokers', async () => {
     const brokers = `127.0.0.1:${await findFreePort()}`;
     const dir = writeWorkspace({ 'synchook.yaml': `cluster:\n  brokers: ["${brokers}"]\n  retries: 1\n  connectionTimeout: 2s\nhealth:\n  topics: [{ name: ${RUN}.orders }]\n` }, 'unreachable');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NonEmptyString } from '../../config/common.js';
-import { parseYamlDocuments } from '../../config/yaml.js';
+import { parseYamlDocuments, refuseInterpolation } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
 import { isMapping, parseDocumentPart } from '../topics/documents.js';
 import { expandFilePatterns, readInputFile } from '../topics/files.js';
@@ -138,6 +138,7 @@ export function loadDesiredAcls(section: Pick<AclsSection, 'files'>, configDir: 
       if (!isMapping(doc.value)) throw new ConfigError(`${doc.locate([])}: expected a mapping with an "acls:" or "applications:" list.`);
       // Kubernetes resources (a KafkaUser next to the topics, say) are not ACL declarations.
       if ('apiVersion' in doc.value || 'kind' in doc.value) continue;
+      refuseInterpolation(doc);
       const parsed = parseDocumentPart(AclFile, doc, doc.value);
       parsed.acls?.forEach((acl, index) => {
         const source = doc.locate(['acls', index]);

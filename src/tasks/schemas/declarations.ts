@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { formatPath, parseYamlFile, type ParsedYaml } from '../../config/yaml.js';
+import { formatPath, parseYamlFile, refuseInterpolation, type ParsedYaml } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
 import { CompatibilityLevelSchema, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType } from './config.js';
 import type { FileSource } from './sources.js';
@@ -76,13 +76,13 @@ export function subjectsFiles(source: FileSource, patterns: readonly string[]): 
     const where = `schemas.files[${index}]`;
     if (!/[*?[\]{}!]/.test(pattern)) {
       const path = posix.normalize(pattern);
-      if (source.read(path) === undefined) {
+      if (source.read(path, where) === undefined) {
         throw new ConfigError(`${where}: ${pattern} does not exist in ${source.label} (paths are relative to the config file's folder). Fix the path or remove the entry.`);
       }
       found.add(path);
       return;
     }
-    const matches = source.glob(pattern);
+    const matches = source.glob(pattern, where);
     if (matches.length === 0) throw new ConfigError(`${where}: the pattern ${pattern} matches no file in ${source.label}. Fix the pattern, or remove it if the files are gone.`);
     for (const match of matches) found.add(match);
   });
@@ -114,6 +114,7 @@ function declarationsOfFile(parsed: ParsedYaml, path: string, defaultLevel: Comp
   if (parsed.value === null || parsed.value === undefined) {
     throw new ConfigError(`${parsed.file}: the file is empty. Declare the subjects under a top-level "subjects:" list.`);
   }
+  refuseInterpolation(parsed);
   const shape = SubjectsFileShape.safeParse(parsed.value);
   if (!shape.success) throw new ConfigError(describeIssues(shape.error.issues as IssueLike[], parsed.locate));
   const dir = posix.dirname(path);

@@ -47,7 +47,7 @@ export async function loadSchemaSet(
   const warnings: string[] = [];
 
   for (const declaration of declarations) {
-    const text = source.read(declaration.file);
+    const text = source.read(declaration.file, `${declaration.where}: the file of subject ${declaration.subject}`);
     if (text === undefined) {
       problems.push(`${declaration.where}: the schema file ${declaration.file}${suffix} of subject ${declaration.subject} does not exist (paths are relative to the subjects file). Fix the path.`);
       failed.add(declaration.subject);

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { readInputText, resolveGlobBase, resolveInputPath } from '../../config/input.js';
 import { walkFiles } from '../../config/walk.js';
 import { ConfigError, messageOf } from '../../errors.js';
 
-/** A schema or subjects file over this size is refused before parsing. */
+/** A schema or subjects file over this size is refused before parsing, at a git ref. */
 export const MAX_SCHEMA_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -16,10 +17,13 @@ export const MAX_SCHEMA_FILE_BYTES = 4 * 1024 * 1024;
 export interface FileSource {
   /** "the config folder", "origin/main", "/tmp/base": used in messages. */
   readonly label: string;
-  /** The file's text, or undefined when it does not exist in this source. */
-  read(path: string): string | undefined;
+  /**
+   * The file's text, or undefined when it does not exist in this source. `field` names where the
+   * path comes from ("schemas.files[0]"), for the error when it leads out of the allowed folders.
+   */
+  read(path: string, field?: string): string | undefined;
   /** The files matching a glob (relative to the config's folder), sorted. */
-  glob(pattern: string): string[];
+  glob(pattern: string, field?: string): string[];
 }
 
 const MAX_WALK_DEPTH = 12;
@@ -27,26 +31,22 @@ const MAX_WALK_DEPTH = 12;
 export function folderSource(dir: string, label = dir): FileSource {
   return {
     label,
-    read(path) {
-      const file = resolve(dir, path);
-      let size: number;
+    read(path, field = path) {
+      const file = resolveInputPath(dir, path, field);
       try {
-        const stat = statSync(file);
-        if (!stat.isFile()) return undefined;
-        size = stat.size;
+        if (!statSync(file).isFile()) return undefined;
       } catch {
         return undefined;
       }
-      refuseLarge(path, size);
-      return readFileSync(file, 'utf8');
+      return readInputText(dir, file, path);
     },
-    glob(pattern) {
+    glob(pattern, field = pattern) {
       const scan = picomatch.scan(pattern);
-      const base = resolve(dir, scan.base || '.');
+      const base = resolveGlobBase(dir, scan.base, field, pattern);
       const matcher = picomatch(scan.glob, { dot: false });
       return walkFiles(base, MAX_WALK_DEPTH)
         .filter((file) => matcher(relative(base, file).split(sep).join('/')))
-        .map((file) => relative(dir, file).split(sep).join('/'))
+        .map((file) => relative(dir, resolveInputPath(dir, file, field)).split(sep).join('/'))
         .sort();
     },
   };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText, resolveInputPath } from '../../config/input.js';
 import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -76,11 +76,12 @@ interface LoadedSample {
 }
 
 export function readSample(configDir: string, file: string): LoadedSample {
-  const path = resolve(configDir, file);
+  const path = resolveInputPath(configDir, file, 'smoke.serde.sampleFile');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputText(configDir, path, file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`smoke.serde.sampleFile: cannot read ${file} (${messageOf(error)}). Point it at a JSON or YAML file holding one record.`);
   }
   const parsed = parseYamlFile(file, text);

@@ -14,10 +14,12 @@ export interface ActionCounts {
   imported: number;
   drifted: number;
   deferred: number;
+  /** Root module outputs whose value changes: nothing Terraform manages, but the plan is not empty. */
+  outputs: number;
 }
 
 export function countActions(plan: TerraformPlan): ActionCounts {
-  const counts: ActionCounts = { create: 0, read: 0, update: 0, replace: 0, delete: 0, forget: 0, 'no-op': 0, unknown: 0, moved: 0, imported: 0, drifted: 0, deferred: 0 };
+  const counts: ActionCounts = { create: 0, read: 0, update: 0, replace: 0, delete: 0, forget: 0, 'no-op': 0, unknown: 0, moved: 0, imported: 0, drifted: 0, deferred: 0, outputs: 0 };
   for (const change of plan.resourceChanges) {
     counts[change.kind] += 1;
     if (change.previousAddress) counts.moved += 1;
@@ -25,6 +27,7 @@ export function countActions(plan: TerraformPlan): ActionCounts {
   }
   counts.drifted = plan.resourceDrift.length;
   counts.deferred = plan.deferredChanges;
+  counts.outputs = plan.outputChanges?.length ?? 0;
   return counts;
 }
 
@@ -55,8 +58,9 @@ export function describeCounts(counts: ActionCounts): string {
     counts.read && `${counts.read} data source${counts.read === 1 ? '' : 's'} read`,
     counts.drifted && `${counts.drifted} drifted`,
     counts.deferred && `${counts.deferred} deferred`,
+    counts.outputs && `${counts.outputs} output${counts.outputs === 1 ? '' : 's'} to change`,
   ].filter(Boolean);
-  const head = actions.length > 0 ? actions.join(', ') : 'no changes';
+  const head = actions.length > 0 ? actions.join(', ') : counts.outputs > 0 ? 'no resource changes' : 'no changes';
   const unchanged = counts['no-op'] > 0 ? `${counts['no-op']} unchanged` : undefined;
   return [head, extras.join(', '), unchanged].filter(Boolean).join('; ');
 }

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { resolveInputPath } from '../../config/input.js';
 import { ConfigError } from '../../errors.js';
 import { definePlanApplyTask, type OfflineContext, type PlannedChange, type TaskPlan, type ValidationReport, type Violation } from '../types.js';
 import { describeKind } from './actions.js';
 import { TerraformSection } from './config.js';
 import { countActions, countFigures, describeCounts, isMaterial, type ActionCounts } from './counts.js';
-import { readPlanFile, type ResourceChange, type TerraformPlan } from './plan-json.js';
+import { readPlanFile, type OutputChange, type ResourceChange, type TerraformPlan } from './plan-json.js';
 import { WHOLE_PLAN, describeChange, evaluateRules, resourceName, type Finding } from './rules.js';
 import { planInWorkdir } from './run-terraform.js';
 import { sensitivePlanFileWarning } from './sensitive.js';
@@ -33,7 +34,7 @@ export const terraformTask = definePlanApplyTask({
     let plan: TerraformPlan;
     let fileWarning: string | undefined;
     if (section.planJson !== undefined) {
-      plan = await readPlanFile(resolve(ctx.configDir, section.planJson), section.planJson);
+      plan = await readPlanFile(ctx.configDir, section.planJson);
       fileWarning = sensitivePlanFileWarning(plan.sensitive, section.planJson);
     } else {
       const result = await planInWorkdir({ section, configDir: ctx.configDir, log: ctx.log, signal: ctx.signal });
@@ -66,7 +67,7 @@ export function checkPlan(plan: TerraformPlan, section: Pick<TerraformSection, '
   const findings = evaluateRules(plan, section.rules);
   return {
     task: 'terraform',
-    changes: plan.resourceChanges.filter(isMaterial).map(toPlannedChange),
+    changes: [...plan.resourceChanges.filter(isMaterial).map(toPlannedChange), ...(plan.outputChanges ?? []).map(toOutputPlannedChange)],
     violations: findings.filter((finding) => finding.level === 'deny').map(toViolation),
     warnings: findings.filter((finding) => finding.level === 'warn').map(toWarning),
     figures: countFigures(counts),
@@ -99,6 +100,20 @@ function toPlannedChange(change: ResourceChange): PlannedChange {
   return { action, resource: resourceName(change), detail, lines: lines.length > 0 ? lines : undefined };
 }
 
+/** An output in synchook's diff, the way `terraform plan` lists "Changes to Outputs". */
+function toOutputPlannedChange(change: OutputChange): PlannedChange {
+  const show = (value: unknown): string => (change.sensitive ? '(sensitive value)' : shortValue(value));
+  const after = change.afterUnknown ? '(known after apply)' : show(change.after);
+  if (change.kind === 'create') return { action: 'create', resource: `output ${change.name}`, detail: `= ${after}` };
+  if (change.kind === 'delete') return { action: 'delete', resource: `output ${change.name}`, detail: `was ${show(change.before)}` };
+  return { action: 'update', resource: `output ${change.name}`, detail: `${show(change.before)} → ${after}` };
+}
+
+function shortValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function toViolation(finding: Finding): Violation {
   return { resource: finding.resource, message: finding.message, rule: finding.rule };
 }
@@ -110,7 +125,7 @@ function toWarning(finding: Finding): string {
 /** `synchook validate`: a plan file is checked in full; a working directory only for its presence. */
 async function validateOffline(ctx: OfflineContext, section: TerraformSection): Promise<ValidationReport> {
   if (section.planJson !== undefined) {
-    const plan = await readPlanFile(resolve(ctx.configDir, section.planJson), section.planJson);
+    const plan = await readPlanFile(ctx.configDir, section.planJson);
     const checked = checkPlan(plan, section);
     return {
       checked: [`${section.planJson}: Terraform ${plan.terraformVersion ?? '(version not recorded)'}, format ${plan.formatVersion}: ${describeCounts(checked.state!.counts)}`],
@@ -118,7 +133,7 @@ async function validateOffline(ctx: OfflineContext, section: TerraformSection): 
       warnings: [...checked.warnings, ...[sensitivePlanFileWarning(plan.sensitive, section.planJson)].filter((warning) => warning !== undefined)],
     };
   }
-  const folder = resolve(ctx.configDir, section.workdir!);
+  const folder = resolveInputPath(ctx.configDir, section.workdir!, 'terraform.workdir');
   const entries = await readdir(folder).catch(() => {
     throw new ConfigError(`terraform.workdir: ${section.workdir} does not exist (looked for ${folder}). Point it at the folder of the Terraform root module, relative to the config file.`);
   });

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { readInputText, resolveInputPath } from '../../config/input.js';
 import { ConfigError } from '../../errors.js';
 import { formatPath } from '../../config/yaml.js';
 import { classifyActions, type ChangeKind, type ReplaceOrder } from './actions.js';
@@ -46,12 +46,25 @@ export interface TerraformPlan {
   resourceDrift: ResourceChange[];
   /** Changes Terraform postponed to a later plan (deferred_changes, Terraform 1.9+ experiments). */
   deferredChanges: number;
+  /** Root module outputs that change (output_changes), no-ops left out. */
+  outputChanges?: OutputChange[];
   /** Terraform 1.8+ writes errored, applyable and complete; older versions leave them out. */
   errored?: boolean;
   applyable?: boolean;
   complete?: boolean;
   /** What the file holds that Terraform marked sensitive (resource addresses, output.<name>), in clear text. */
   sensitive: string[];
+}
+
+/** A root module output whose value changes; values stay hidden when Terraform marks them sensitive. */
+export interface OutputChange {
+  name: string;
+  kind: ChangeKind;
+  before: unknown;
+  after: unknown;
+  /** The new value is known only after apply. */
+  afterUnknown: boolean;
+  sensitive: boolean;
 }
 
 /** The format versions this reader understands: the major versions 0 (0.12–1.0) and 1. */
@@ -88,17 +101,21 @@ const PlanJson = z.looseObject({
   resource_changes: z.array(ResourceChangeJson).nullish(),
   resource_drift: z.array(ResourceChangeJson).nullish(),
   deferred_changes: z.array(z.unknown()).nullish(),
+  output_changes: z.record(z.string(), ChangeJson).nullish(),
   errored: z.boolean().optional(),
   applyable: z.boolean().optional(),
   complete: z.boolean().optional(),
 });
 
 /** Reads and parses a plan JSON file; any problem with the file is a ConfigError naming it. */
-export async function readPlanFile(file: string, shownAs: string): Promise<TerraformPlan> {
+/** Reads terraform.planJson, a path relative to the config folder that must stay inside its allowed folders. */
+export async function readPlanFile(configDir: string, shownAs: string): Promise<TerraformPlan> {
+  const file = resolveInputPath(configDir, shownAs, 'terraform.planJson');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readInputText(configDir, file, shownAs);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? 'unknown error'})`;
     throw new ConfigError(`${shownAs}: the plan file ${reason}. Write it with \`terraform plan -out=tfplan && terraform show -json tfplan > ${shownAs}\`, or fix terraform.planJson.`);
@@ -140,6 +157,7 @@ export function parsePlanJson(text: string, shownAs: string): TerraformPlan {
     resourceChanges: (plan.resource_changes ?? []).map(toResourceChange),
     resourceDrift: (plan.resource_drift ?? []).map(toResourceChange),
     deferredChanges: plan.deferred_changes?.length ?? 0,
+    outputChanges: Object.entries(plan.output_changes ?? {}).map(([name, change]) => toOutputChange(name, change)).filter((change) => change.kind !== 'no-op'),
     errored: plan.errored,
     applyable: plan.applyable,
     complete: plan.complete,
@@ -160,6 +178,17 @@ function isStateJson(value: Record<string, unknown>): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toOutputChange(name: string, change: z.output<typeof ChangeJson>): OutputChange {
+  return {
+    name,
+    kind: classifyActions(change.actions).kind,
+    before: change.before ?? null,
+    after: change.after ?? null,
+    afterUnknown: change.after_unknown === true,
+    sensitive: change.before_sensitive === true || change.after_sensitive === true,
+  };
 }
 
 function toResourceChange(json: z.output<typeof ResourceChangeJson>): ResourceChange {

@@ -1,3 +1,4 @@
+import { resolveInputPath } from '../../config/input.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ const TAIL_LINES = 80;
  */
 export async function planInWorkdir(options: WorkdirOptions): Promise<WorkdirPlan> {
   const { section, configDir } = options;
-  const workdir = resolve(configDir, section.workdir!);
+  const workdir = resolveInputPath(configDir, section.workdir!, 'terraform.workdir');
   await requireFolder(workdir, section.workdir!);
   // A path names a program next to the config; a bare name (terraform, tofu) is looked up on PATH.
   const binary = section.binary.includes('/') && !isAbsolute(section.binary) ? resolve(configDir, section.binary) : section.binary;

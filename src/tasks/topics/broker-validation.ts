@@ -101,13 +101,15 @@ async function validateCreations(input: BrokerValidationInput, explain: KeyExpla
   await mapBounded(chunk(creates, CREATE_BATCH_SIZE), 2, async (batch) => {
     for (const [topic, type] of await tryCreate(input.admin, batch.map((creation) => topicConfigOf(creation)), input.timeoutMs)) refused.set(topic, type);
   });
+  // Another run created it since the plan read the cluster; apply treats that as success.
+  const suspects = [...refused].filter(([topic, type]) => type !== 'TOPIC_ALREADY_EXISTS' && byName.has(topic));
+  // A refusal of the whole request (POLICY_VIOLATION for too many partitions at once) marks every topic
+  // of the batch: ask again per topic, so only the topic at fault is named.
+  const confirmed = creates.length === 1 ? suspects : await mapBounded(suspects, NARROWING_CONCURRENCY, async ([topic]) => [topic, (await tryCreate(input.admin, [topicConfigOf(byName.get(topic)!)], input.timeoutMs)).get(topic)] as const);
   const violations: Violation[] = [];
-  for (const [topic, type] of [...refused].sort(([a], [b]) => a.localeCompare(b))) {
-    // Another run created it since the plan read the cluster; apply treats that as success.
-    if (type === 'TOPIC_ALREADY_EXISTS') continue;
-    const creation = byName.get(topic);
-    if (!creation) continue;
-    violations.push(...(await describeRefusedCreation(input, creation, type, explain)));
+  for (const [topic, type] of confirmed.sort(([a], [b]) => a.localeCompare(b))) {
+    if (type === undefined || type === 'TOPIC_ALREADY_EXISTS') continue;
+    violations.push(...(await describeRefusedCreation(input, byName.get(topic)!, type, explain)));
   }
   return violations;
 }
@@ -127,6 +129,16 @@ async function describeRefusedCreation(input: BrokerValidationInput, creation: T
     case 'INVALID_CONFIG':
     case 'POLICY_VIOLATION':
     case 'INVALID_REQUEST': {
+      // Refused without any config key, the partitions or the replication factor are what the broker objects to
+      // (Kafka's controller refuses a request creating too many partitions at once with INVALID_REQUEST or POLICY_VIOLATION).
+      if (Object.keys(creation.config).length === 0 || (await tryCreate(input.admin, [topicConfigOf(creation, {})], input.timeoutMs)).has(creation.name)) {
+        return [
+          violation(
+            'broker-refused-partitions',
+            `the broker refused to create ${creation.partitions ?? 'the default number of'} partitions with replication factor ${creation.replicationFactor ?? '(broker default)'} (${type}), with or without its config keys. Lower partitions (Kafka limits the partitions one request may create) or check the broker's create.topic.policy.`,
+          ),
+        ];
+      }
       const keys = await refusedCreationKeys(input, creation);
       if (keys.length === 0) {
         return [violation('broker-refused-config', `the broker refused the topic as declared (${type}), though it accepts each config key on its own; check keys that depend on each other (e.g. min.insync.replicas against the replication factor) and the broker's create.topic.policy.`)];

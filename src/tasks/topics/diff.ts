@@ -111,11 +111,11 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
       continue;
     }
     if (topic.replicationFactor !== undefined && cluster.brokerCount !== undefined && topic.replicationFactor > cluster.brokerCount) {
-      violate(topic.name, 'replication-factor-above-brokers', `replication factor ${topic.replicationFactor} is more than the ${cluster.brokerCount} broker${cluster.brokerCount === 1 ? '' : 's'} of the cluster. Lower it to at most ${cluster.brokerCount}.`, topic.source);
+      violate(topic.name, 'replication-factor-above-brokers', `replication factor ${topic.replicationFactor} is more than the ${cluster.brokerCount} broker${cluster.brokerCount === 1 ? '' : 's'} of the cluster. Lower it to at most ${cluster.brokerCount}.`, topic.fieldSources?.replicationFactor ?? topic.source);
     }
     const unknownKeys = options.knownConfigKeys ? Object.keys(topic.config).filter((key) => !options.knownConfigKeys!.has(key)) : [];
     for (const key of unknownKeys) {
-      violate(topic.name, 'unknown-config-key', `${key} is not a topic config this broker knows${suggestKey(key, options.knownConfigKeys!)}. Fix the key or remove it.`, topic.source);
+      violate(topic.name, 'unknown-config-key', `${key} is not a topic config this broker knows${suggestKey(key, options.knownConfigKeys!)}. Fix the key or remove it.`, topic.fieldSources?.config?.[key] ?? topic.source);
     }
 
     const actual = cluster.topics.get(topic.name);
@@ -137,7 +137,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
     const lines: string[] = [];
     if (topic.partitions !== undefined && topic.partitions !== actual.partitions) {
       if (topic.partitions < actual.partitions) {
-        violate(topic.name, 'partition-decrease', `partitions ${actual.partitions} → ${topic.partitions} is a decrease; Kafka cannot remove partitions. Create a new topic or keep ${actual.partitions}.`, topic.source);
+        violate(topic.name, 'partition-decrease', `partitions ${actual.partitions} → ${topic.partitions} is a decrease; Kafka cannot remove partitions. Create a new topic or keep ${actual.partitions}.`, topic.fieldSources?.partitions ?? topic.source);
       } else {
         state.partitionIncreases.push({ name: topic.name, from: actual.partitions, to: topic.partitions, source: topic.source });
         details.push(`partitions ${actual.partitions} → ${topic.partitions}`);
@@ -149,7 +149,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
         topic.name,
         'replication-factor-change',
         `replication factor ${actual.replicationFactor} → ${topic.replicationFactor} needs a partition reassignment, which synchook does not do. Reassign the replicas with kafka-reassign-partitions (or Cruise Control) first, or keep ${actual.replicationFactor}.`,
-        topic.source,
+        topic.fieldSources?.replicationFactor ?? topic.source,
       );
     }
     const configChange = planConfigChange(topic, actual, options, violate);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatPath, parseYamlDocuments, type ParsedYaml } from '../../config/yaml.js';
+import { formatPath, parseYamlDocuments, refuseInterpolation, type ParsedYaml } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
 import { Partitions, ReplicationFactor, TopicConfigMap, TopicDefaults, type TopicsSection } from './config.js';
 import { normalizeConfigValue } from './config-values.js';
@@ -52,6 +52,7 @@ export function loadDesiredTopics(section: Pick<TopicsSection, 'files' | 'defaul
       }
       if (isKubernetesDocument(value)) {
         if (!isKafkaTopicDocument(value)) continue;
+        refuseInterpolation(doc);
         const topic = parseKafkaTopic(doc, value);
         const source = doc.locate([]);
         remember(topic.name, source);
@@ -60,14 +61,16 @@ export function loadDesiredTopics(section: Pick<TopicsSection, 'files' | 'defaul
           out.warnings.push(`topic ${topic.name} (${source}): the KafkaTopic is annotated strimzi.io/managed: "false"; synchook leaves the topic alone.`);
           continue;
         }
-        out.topics.push(
-          buildTopic({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config }, sectionDefaults, { doc, path: ['spec'], source, format: topic.format }),
-        );
+        out.topics.push({
+          ...buildTopic({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config }, sectionDefaults, { doc, path: ['spec'], source, format: topic.format }),
+          fieldSources: strimziFieldSources(doc, topic),
+        });
         continue;
       }
       if (!('topics' in value)) {
         throw new ConfigError(`${doc.locate([])}: expected a "topics:" list (synchook format) or a Strimzi KafkaTopic resource (apiVersion, kind, metadata, spec).`);
       }
+      refuseInterpolation(doc);
       const parsed = parseDocumentPart(TopicFile, doc, value);
       const fileDefaults = mergeDefaults(sectionDefaults, normalizeDefaults(parsed.defaults, (path, problem) => `${doc.locate(['defaults', ...path])}: defaults.${formatPath(path)} ${problem}.`));
       parsed.topics.forEach((entry, index) => {
@@ -78,6 +81,18 @@ export function loadDesiredTopics(section: Pick<TopicsSection, 'files' | 'defaul
     }
   }
   return out;
+}
+
+/** "topics/orders.yaml:9:15 spec.partitions" for each field the resource sets. */
+function strimziFieldSources(doc: ParsedYaml, topic: { partitions?: number; replicationFactor?: number; config: Record<string, unknown> }): DesiredTopic['fieldSources'] {
+  const at = (path: string[]) => `${doc.locate(path)} ${formatPath(path)}`;
+  const config: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const key of Object.keys(topic.config)) config[key] = at(['spec', 'config', key]);
+  return {
+    ...(topic.partitions !== undefined ? { partitions: at(['spec', 'partitions']) } : {}),
+    ...(topic.replicationFactor !== undefined ? { replicationFactor: at(['spec', 'replicas']) } : {}),
+    config,
+  };
 }
 
 function readDocuments(file: InputFile): ParsedYaml[] {

@@ -11,6 +11,11 @@ export interface DesiredTopic {
   config: Record<string, string>;
   /** "topics/orders.yaml:4:5", where the declaration starts. */
   source: string;
+  /**
+   * Where single fields are declared, when that says more than `source` (a Strimzi resource starts
+   * at its first line, far from spec.partitions): "topics/orders.yaml:9:15 spec.partitions".
+   */
+  fieldSources?: { partitions?: string; replicationFactor?: string; config?: Record<string, string> };
   /** The file, as shown to the user. */
   file: string;
   format: TopicFormat;

@@ -12,19 +12,19 @@ type Expected = Partial<ActionCounts> & { format: string; terraform: string };
 
 /** Every plan written by a real Terraform 0.12.11 to 1.13, with what it holds. */
 const SHARED_PLANS: Record<string, Expected> = {
-  'basic.json': { format: '0.1', terraform: '0.12.11', create: 7, read: 1 },
+  'basic.json': { format: '0.1', terraform: '0.12.11', create: 7, read: 1, outputs: 8 },
   'deep_module.json': { format: '0.1', terraform: '0.12.11', create: 1 },
   'explicit_null.json': { format: '0.1', terraform: '0.12.11', create: 3 },
-  'no_changes.json': { format: '0.1', terraform: '0.12.11', 'no-op': 6 },
-  '110_basic.json': { format: '1.0', terraform: '1.1.0-dev', create: 7 },
-  '120_basic.json': { format: '1.1', terraform: '1.2.0-rc1', create: 7 },
+  'no_changes.json': { format: '0.1', terraform: '0.12.11', 'no-op': 6, outputs: 8 },
+  '110_basic.json': { format: '1.0', terraform: '1.1.0-dev', create: 7, outputs: 8 },
+  '120_basic.json': { format: '1.1', terraform: '1.2.0-rc1', create: 7, outputs: 8 },
   'moved_block.json': { format: '1.2', terraform: '1.5.3', 'no-op': 1, moved: 1 },
   'has_checks.json': { format: '1.2', terraform: '1.5.4', create: 2 },
   'numerics.json': { format: '1.2', terraform: '1.6.5', create: 1 },
   'identity.json': { format: '1.2', terraform: '1.13.0-dev', update: 1, imported: 1 },
 };
 
-const ZERO: ActionCounts = { create: 0, read: 0, update: 0, replace: 0, delete: 0, forget: 0, 'no-op': 0, unknown: 0, moved: 0, imported: 0, drifted: 0, deferred: 0 };
+const ZERO: ActionCounts = { create: 0, read: 0, update: 0, replace: 0, delete: 0, forget: 0, 'no-op': 0, unknown: 0, moved: 0, imported: 0, drifted: 0, deferred: 0, outputs: 0 };
 
 describe('plan JSON written by Terraform 0.12 to 1.13', () => {
   it('has an expectation for every shared plan file', () => {
@@ -52,7 +52,7 @@ describe('plan JSON written by Terraform 0.12 to 1.13', () => {
   it('tells data source reads from managed resources', () => {
     const plan = parsePlanJson(loadSharedPlan('basic.json'), 'basic.json');
     expect(plan.resourceChanges.find((change) => change.kind === 'read')).toMatchObject({ address: 'data.null_data_source.baz', mode: 'data' });
-    expect(describeCounts(countActions(plan))).toBe('7 to create; 1 data source read');
+    expect(describeCounts(countActions(plan))).toBe('7 to create; 1 data source read, 8 outputs to change');
   });
 });
 
@@ -141,9 +141,36 @@ describe('input that is not a plan', () => {
 
   it('says how to write the file when it is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synchook-planjson-'));
-    await expect(readPlanFile(join(dir, 'nope.json'), 'plans/nope.json')).rejects.toThrow(/plans\/nope\.json: the plan file does not exist\. Write it with `terraform plan -out=tfplan && terraform show -json tfplan > plans\/nope\.json`/);
+    await expect(readPlanFile(dir, 'plans/nope.json')).rejects.toThrow(/plans\/nope\.json: the plan file does not exist\. Write it with `terraform plan -out=tfplan && terraform show -json tfplan > plans\/nope\.json`/);
     writeFileSync(join(dir, 'ok.json'), JSON.stringify({ format_version: '1.2' }));
-    await expect(readPlanFile(join(dir, 'ok.json'), 'ok.json')).resolves.toMatchObject({ formatVersion: '1.2' });
+    await expect(readPlanFile(dir, 'ok.json')).resolves.toMatchObject({ formatVersion: '1.2' });
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('output-only changes', () => {
+  it('are shown in the plan, not "no changes"; sensitive values stay hidden', async () => {
+    const { checkPlan } = await import('../../../src/tasks/terraform/index.js');
+    const { TerraformSection } = await import('../../../src/tasks/terraform/config.js');
+    const change = (actions: string[], before: unknown, after: unknown, extra: Record<string, unknown> = {}) => ({ actions, before, after, after_unknown: false, before_sensitive: false, after_sensitive: false, ...extra });
+    const plan = parsePlanJson(
+      JSON.stringify({
+        format_version: '1.2',
+        resource_changes: [],
+        output_changes: {
+          endpoint: change(['update'], 'a.example:9092', 'b.example:9092'),
+          password: change(['update'], 'x', 'y', { before_sensitive: true, after_sensitive: true }),
+          added: change(['create'], null, null, { after_unknown: true }),
+          same: change(['no-op'], 1, 1),
+        },
+      }),
+      'tfplan.json',
+    );
+    expect(describeCounts(countActions(plan))).toBe('no resource changes; 3 outputs to change');
+    expect(checkPlan(plan, TerraformSection.parse({ planJson: 'tfplan.json' })).changes).toEqual([
+      { action: 'update', resource: 'output endpoint', detail: '"a.example:9092" → "b.example:9092"' },
+      { action: 'update', resource: 'output password', detail: '(sensitive value) → (sensitive value)' },
+      { action: 'create', resource: 'output added', detail: '= (known after apply)' },
+    ]);
   });
 });
