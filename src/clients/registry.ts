@@ -1,131 +1,195 @@
-import http from 'node:http';
-import https from 'node:https';
+/**
+ * The schema registry client: one typed method per Confluent REST endpoint synchook calls (Schema
+ * Registry API reference), over the one transport (retries, deadlines, answer checks). Nothing else
+ * in synchook sends requests to the registry.
+ */
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RegistryConfig } from '../config/common.js';
-import { ConfigError, SynchookError, UnreachableError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isCertificateError, tlsOptions } from './tls.js';
+import {
+  CompatibilityAnswer,
+  ErrorCodes,
+  LevelAnswer,
+  ModeAnswer,
+  RegisterAnswer,
+  SchemaByIdAnswer,
+  SubjectVersionAnswer,
+  SubjectsAnswer,
+  VersionsAnswer,
+} from './registry-responses.js';
+import { createRegistryTransport, type RegistryCall } from './registry-transport.js';
 
-/** Content type of Confluent's REST API (Schema Registry API reference, "Content types"). */
-export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+export { REGISTRY_CONTENT_TYPE, RegistryHttpError } from './registry-transport.js';
 
-export interface RegistryResponse<T = unknown> {
-  status: number;
-  body: T;
+export interface RegistryReference {
+  name: string;
+  subject: string;
+  version: number;
 }
 
-/** An error answer of the registry: Confluent's `{ error_code, message }` with the HTTP status. */
-export class RegistryHttpError extends SynchookError {
+export interface RegisteredVersion {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+  /** AVRO when the registry leaves it out. */
+  schemaType: string;
+  references: RegistryReference[];
+}
+
+/** The body of lookup, compatibility and register requests. AVRO is the default type and is left out. */
+export interface SchemaBody {
+  schema: string;
+  schemaType?: string;
+  references?: RegistryReference[];
+}
+
+export type LookupResult = { found: RegisteredVersion } | { missing: 'subject' | 'schema' | 'reference'; message: string };
+
+export interface CompatibilityResult {
+  compatible: boolean;
+  /** The registry's reasons (Confluent with verbose=true); empty when it gives none. */
+  messages: string[];
+  /** The registry refused the schema itself as invalid (422). */
+  invalid?: boolean;
+}
+
+/** The registry refused a new version as incompatible (409). */
+export class IncompatibleRegistrationError extends Error {
   constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    readonly errorCode: number | undefined,
+    readonly subject: string,
     readonly registryMessage: string,
   ) {
-    super(`registry answered ${status}${errorCode !== undefined ? ` (error_code ${errorCode})` : ''} to ${method} ${path}: ${registryMessage}`, 1);
+    super(registryMessage);
   }
 }
 
-export interface RequestOptions {
-  /** Statuses the caller handles itself (e.g. 404 "subject not found"); they are returned, not thrown. */
-  accept?: number[];
-  /** Retry 5xx and network errors (default true; false for a POST that must not be sent twice). */
-  retry?: boolean;
+export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface SchemaCallOptions extends CallOptions {
+  /** Pass normalize=true: the registry compares schemas in their normalized form. */
+  normalize?: boolean;
+}
+
 export interface RegistryClient {
+  /** registry.url without a trailing slash. */
   readonly url: string;
-  /** A REST call against the Confluent API, with auth, timeout and bounded retries. */
-  request<T = unknown>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<RegistryResponse<T>>;
-  /** The @kafkajs/confluent-schema-registry client (serdes, register) with the same auth and TLS. */
+  /** GET /subjects; with deleted, soft-deleted subjects too. */
+  subjects(options?: CallOptions & { deleted?: boolean }): Promise<string[]>;
+  /** GET /subjects/{subject}/versions, ascending; [] when the subject does not exist. */
+  versions(subject: string, options?: CallOptions): Promise<number[]>;
+  /** GET /subjects/{subject}/versions/{version}; undefined when the subject or version does not exist. */
+  version(subject: string, version: number | 'latest', options?: CallOptions): Promise<RegisteredVersion | undefined>;
+  /** POST /subjects/{subject}: the registered version equal to the schema, or what is missing. */
+  lookup(subject: string, body: SchemaBody, options?: SchemaCallOptions): Promise<LookupResult>;
+  /** POST /compatibility/subjects/{subject}/versions[/latest]: against the latest or every version. */
+  compatibility(subject: string, against: 'latest' | 'all', body: SchemaBody, options?: SchemaCallOptions): Promise<CompatibilityResult>;
+  /** POST /subjects/{subject}/versions: registers (or finds) the schema, returns its id; 409 → IncompatibleRegistrationError. */
+  register(subject: string, body: SchemaBody, options?: SchemaCallOptions): Promise<number>;
+  /** GET /config[/{subject}]: the compatibility level; undefined when the subject has none of its own. */
+  level(subject: string | undefined, options?: CallOptions & { defaultToGlobal?: boolean }): Promise<string | undefined>;
+  /** PUT /config/{subject}. */
+  setLevel(subject: string, level: string, options?: CallOptions): Promise<void>;
+  /** DELETE /config/{subject}; nothing when the subject has no level of its own. */
+  deleteLevel(subject: string, options?: CallOptions): Promise<void>;
+  /** GET /mode; undefined when the registry does not report one (Apicurio has no /mode). */
+  mode(options?: CallOptions): Promise<string | undefined>;
+  /** DELETE /subjects/{subject} (soft), or with permanent the hard delete that must follow it; nothing when already gone. */
+  deleteSubject(subject: string, options?: CallOptions & { permanent?: boolean }): Promise<void>;
+  /** GET /schemas/ids/{id}. */
+  schemaById(id: number, options?: CallOptions): Promise<{ schema: string; schemaType: string; references: RegistryReference[] } | undefined>;
+  /** The @kafkajs/confluent-schema-registry client (Avro serdes by schema id) with the same auth and TLS. */
   serdes(): SchemaRegistry;
 }
 
 export function createRegistryClient(config: RegistryConfig, options: { dir: string; log: Logger; userAgent?: string }): RegistryClient {
-  const base = new URL(config.url.endsWith('/') ? config.url : `${config.url}/`);
-  const tls = tlsOptions(config.tls, options.dir, 'registry');
-  const agent = base.protocol === 'https:' ? new https.Agent({ ...tls, keepAlive: true }) : new http.Agent({ keepAlive: true });
-  const auth = config.basicAuth ? `Basic ${Buffer.from(`${config.basicAuth.username}:${config.basicAuth.password}`).toString('base64')}` : undefined;
+  const transport = createRegistryTransport(config, options);
+  const subjectPath = (subject: string) => `subjects/${encodeURIComponent(subject)}`;
+  const query = (params: Record<string, boolean | undefined>) => {
+    const set = Object.entries(params).filter(([, on]) => on).map(([name]) => `${name}=true`);
+    return set.length > 0 ? `?${set.join('&')}` : '';
+  };
   let serdes: SchemaRegistry | undefined;
 
-  const once = <T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<RegistryResponse<T>> =>
-    new Promise((resolve, reject) => {
-      const target = new URL(path.replace(/^\//, ''), base);
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const headers: Record<string, string> = { accept: `${REGISTRY_CONTENT_TYPE}, application/json` , 'user-agent': options.userAgent ?? 'synchook' };
-      if (payload) {
-        headers['content-type'] = REGISTRY_CONTENT_TYPE;
-        headers['content-length'] = String(payload.length);
-      }
-      if (auth) headers.authorization = auth;
-      const transport = target.protocol === 'https:' ? https : http;
-      const request = transport.request(target, { method, headers, agent, timeout: config.timeout, signal }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            // Not JSON (a proxy's HTML error page): keep the text for the message.
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed as T });
-        });
-      });
-      request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${config.timeout} ms`), { code: 'ETIMEDOUT' })));
-      request.on('error', reject);
-      request.end(payload);
-    });
+  const send = <T>(call: RegistryCall<T>) => transport.send(call);
+
+  const readVersion = (subject: string, body: SubjectVersionAnswer): RegisteredVersion => ({
+    subject: body.subject ?? subject,
+    version: body.version,
+    id: body.id,
+    schema: body.schema,
+    schemaType: body.schemaType ?? 'AVRO',
+    references: (body.references ?? []).map(({ name, subject: target, version }) => ({ name, subject: target, version })),
+  });
 
   return {
-    url: base.toString().replace(/\/$/, ''),
-    async request<T>(method: string, path: string, body?: unknown, requestOptions: RequestOptions = {}) {
-      const attempts = requestOptions.retry === false ? 1 : config.retries + 1;
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= attempts; attempt += 1) {
-        if (requestOptions.signal?.aborted) throw requestOptions.signal.reason ?? new Error('aborted');
-        let response: RegistryResponse<T> | undefined;
-        try {
-          response = await once<T>(method, path, body, requestOptions.signal);
-        } catch (error) {
-          if (requestOptions.signal?.aborted) throw requestOptions.signal.reason ?? error;
-          if (isCertificateError(error)) {
-            throw new ConfigError(`cannot reach the registry at ${config.url}: TLS certificate check failed (${messageOf(error)}). Set registry.tls.caFile to the CA that signed its certificate.`, { cause: error });
-          }
-          lastError = error;
-          options.log.debug({ method, path, attempt, error: messageOf(error) }, 'registry request failed');
-        }
-        if (response) {
-          if (response.status === 401 || response.status === 403) {
-            throw new ConfigError(`the registry at ${config.url} refused ${method} ${path} with ${response.status} (${errorMessage(response.body)}). Check registry.basicAuth (username and password) and the user's permissions.`);
-          }
-          if (response.status >= 500) {
-            // A server error is the registry failing, not the request: retried, then exit 3.
-            lastError = new RegistryHttpError(method, path, response.status, errorCode(response.body), errorMessage(response.body));
-            options.log.debug({ method, path, attempt, status: response.status }, 'registry answered a server error');
-          } else if (response.status >= 400 && !(requestOptions.accept ?? []).includes(response.status)) {
-            throw new RegistryHttpError(method, path, response.status, errorCode(response.body), errorMessage(response.body));
-          } else {
-            return response;
-          }
-        }
-        if (attempt < attempts) await sleep(Math.min(200 * 2 ** (attempt - 1), 2_000), requestOptions.signal);
-      }
-      if (lastError instanceof RegistryHttpError) {
-        throw new UnreachableError(`the registry at ${config.url} kept failing: ${lastError.message} (after ${attempts} attempts). Check the registry's health.`, { cause: lastError });
-      }
-      throw new UnreachableError(`cannot reach the registry at ${config.url} (registry.url): ${messageOf(lastError)} (after ${attempts} attempts). Check the URL and that the registry is up.`, { cause: lastError });
+    url: transport.url,
+    async subjects(callOptions = {}) {
+      const outcome = await send({ method: 'GET', path: `subjects${query({ deleted: callOptions.deleted })}`, answer: SubjectsAnswer, signal: callOptions.signal });
+      return outcome.ok ? outcome.body : [];
+    },
+    async versions(subject, callOptions = {}) {
+      const outcome = await send({ method: 'GET', path: `${subjectPath(subject)}/versions`, answer: VersionsAnswer, accept: [404], signal: callOptions.signal });
+      return outcome.ok ? [...outcome.body].sort((a, b) => a - b) : [];
+    },
+    async version(subject, version, callOptions = {}) {
+      const outcome = await send({ method: 'GET', path: `${subjectPath(subject)}/versions/${version}`, answer: SubjectVersionAnswer, accept: [404], signal: callOptions.signal });
+      return outcome.ok ? readVersion(subject, outcome.body) : undefined;
+    },
+    async lookup(subject, body, callOptions = {}) {
+      const outcome = await send({ method: 'POST', path: `${subjectPath(subject)}${query({ normalize: callOptions.normalize })}`, body, answer: SubjectVersionAnswer, accept: [404], signal: callOptions.signal });
+      if (outcome.ok) return { found: readVersion(subject, outcome.body) };
+      if (outcome.errorCode === ErrorCodes.schemaNotFound) return { missing: 'schema', message: outcome.message };
+      if (outcome.errorCode === ErrorCodes.versionNotFound) return { missing: 'reference', message: outcome.message };
+      return { missing: outcome.errorCode === ErrorCodes.subjectNotFound ? 'subject' : 'schema', message: outcome.message };
+    },
+    async compatibility(subject, against, body, callOptions = {}) {
+      const path = `compatibility/${subjectPath(subject)}/versions${against === 'latest' ? '/latest' : ''}?verbose=true${callOptions.normalize ? '&normalize=true' : ''}`;
+      const outcome = await send({ method: 'POST', path, body, answer: CompatibilityAnswer, accept: [404, 422], signal: callOptions.signal });
+      if (outcome.ok) return { compatible: outcome.body.is_compatible, messages: (outcome.body.messages ?? []).map(String) };
+      // 404: no version to check against (a new subject), so nothing to be incompatible with.
+      if (outcome.status === 404) return { compatible: true, messages: [] };
+      return { compatible: false, invalid: true, messages: [outcome.message] };
+    },
+    async register(subject, body, callOptions = {}) {
+      const outcome = await send({ method: 'POST', path: `${subjectPath(subject)}/versions${query({ normalize: callOptions.normalize })}`, body, answer: RegisterAnswer, accept: [409], signal: callOptions.signal });
+      // 409 means incompatible, whatever error_code the registry adds (Confluent 409, Apicurio 409).
+      if (!outcome.ok) throw new IncompatibleRegistrationError(subject, outcome.message);
+      return outcome.body.id;
+    },
+    async level(subject, callOptions = {}) {
+      const path = subject === undefined ? 'config' : `config/${encodeURIComponent(subject)}${query({ defaultToGlobal: callOptions.defaultToGlobal })}`;
+      // Confluent answers 404 (40408) for a subject without its own level unless defaultToGlobal is set; Apicurio 404 (40401).
+      const outcome = await send({ method: 'GET', path, answer: LevelAnswer, accept: subject === undefined ? [] : [404], signal: callOptions.signal });
+      return outcome.ok ? outcome.body : undefined;
+    },
+    async setLevel(subject, level, callOptions = {}) {
+      await send({ method: 'PUT', path: `config/${encodeURIComponent(subject)}`, body: { compatibility: level }, answer: LevelAnswer, signal: callOptions.signal });
+    },
+    async deleteLevel(subject, callOptions = {}) {
+      await send({ method: 'DELETE', path: `config/${encodeURIComponent(subject)}`, answer: LevelAnswer, accept: [404, 405], optional: true, signal: callOptions.signal });
+    },
+    async mode(callOptions = {}) {
+      const outcome = await send({ method: 'GET', path: 'mode', answer: ModeAnswer, accept: [404, 405], optional: true, signal: callOptions.signal });
+      return outcome.ok ? outcome.body.mode : undefined;
+    },
+    async deleteSubject(subject, callOptions = {}) {
+      // A subject is soft-deleted before it can be deleted for good (Confluent's API); 404 means it is already gone.
+      await send({ method: 'DELETE', path: `${subjectPath(subject)}${query({ permanent: callOptions.permanent })}`, answer: VersionsAnswer, accept: [404], signal: callOptions.signal });
+    },
+    async schemaById(id, callOptions = {}) {
+      const outcome = await send({ method: 'GET', path: `schemas/ids/${id}`, answer: SchemaByIdAnswer, accept: [404], signal: callOptions.signal });
+      if (!outcome.ok) return undefined;
+      return { schema: outcome.body.schema, schemaType: outcome.body.schemaType ?? 'AVRO', references: outcome.body.references ?? [] };
     },
     serdes() {
       serdes ??= new SchemaRegistry({
-        host: base.toString().replace(/\/$/, ''),
+        host: transport.url,
         auth: config.basicAuth ? { username: config.basicAuth.username, password: config.basicAuth.password! } : undefined,
         clientId: 'synchook',
-        agent,
+        agent: transport.agent,
         retry: { retries: config.retries, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
       });
       return serdes;
@@ -133,27 +197,3 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
   };
 }
 
-function errorCode(body: unknown): number | undefined {
-  const code = (body as { error_code?: unknown } | undefined)?.error_code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function errorMessage(body: unknown): string {
-  if (body && typeof body === 'object') {
-    const message = (body as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
-    return JSON.stringify(body).slice(0, 300);
-  }
-  if (typeof body === 'string' && body.length > 0) return body.replace(/\s+/g, ' ').slice(0, 300);
-  return 'no message';
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}

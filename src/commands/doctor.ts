@@ -104,26 +104,26 @@ function formatApi(api: ApiSupport): string {
 
 async function checkRegistry(loaded: LoadedConfig, ctx: CommandContext): Promise<DoctorCheck> {
   const registry = createRegistryClient(loaded.config.registry!, { dir: loaded.dir, log: ctx.log });
-  const config = await registry.request<{ compatibilityLevel?: string; compatibility?: string }>('GET', 'config', undefined, { signal: ctx.signal });
-  const mode = await registry.request<{ mode?: string }>('GET', 'mode', undefined, { accept: [404, 405], signal: ctx.signal });
-  const subjects = await registry.request<string[]>('GET', 'subjects', undefined, { signal: ctx.signal });
-  const compatibility = config.body?.compatibilityLevel ?? config.body?.compatibility ?? 'unknown';
-  const modeText = mode.status === 200 ? (mode.body?.mode ?? 'unknown') : `not reported (HTTP ${mode.status})`;
+  const signal = ctx.signal;
+  // Every answer is checked to be a registry's: a login page or a gateway fails here, naming registry.url.
+  const compatibility = (await registry.level(undefined, { signal })) ?? 'unknown';
+  const mode = await registry.mode({ signal });
+  const subjects = await registry.subjects({ signal });
   const auth = loaded.config.registry!.basicAuth ? `basic auth as ${loaded.config.registry!.basicAuth.username}` : 'no auth';
   const warnings: string[] = [];
-  if (mode.status === 200 && mode.body?.mode && mode.body.mode !== 'READWRITE') warnings.push(`mode is ${mode.body.mode}: registrations will be refused until it is READWRITE.`);
+  if (mode && mode !== 'READWRITE') warnings.push(`mode is ${mode}: registrations will be refused until it is READWRITE.`);
   if (compatibility === 'NONE') warnings.push('global compatibility is NONE: the registry accepts any change; set the level per subject in the schemas section.');
   return {
     name: 'registry',
     ok: true,
     lines: [
       `url: ${registry.url} (${auth})`,
-      `mode: ${modeText}`,
+      `mode: ${mode ?? 'not reported'}`,
       `global compatibility: ${compatibility}`,
-      `subjects: ${Array.isArray(subjects.body) ? subjects.body.length : 'unknown'}`,
+      `subjects: ${subjects.length}`,
       ...warnings.map((warning) => `warning: ${warning}`),
     ],
     exitCode: ExitCode.Success,
-    facts: { url: registry.url, mode: mode.body?.mode, compatibility, subjects: Array.isArray(subjects.body) ? subjects.body.length : undefined },
+    facts: { url: registry.url, mode, compatibility, subjects: subjects.length },
   };
 }

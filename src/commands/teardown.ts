@@ -130,8 +130,7 @@ export async function planTeardown(desired: Desired, admin: Admin, registry: Reg
   let subjects: string[] = [];
   if (registry && desired.subjects.length > 0) {
     // deleted=true lists soft-deleted subjects too, so an interrupted teardown is finished.
-    const listed = await registry.request<string[]>('GET', 'subjects?deleted=true', undefined, { signal });
-    const present = new Set(Array.isArray(listed.body) ? listed.body : []);
+    const present = new Set(await registry.subjects({ deleted: true, signal }));
     subjects = desired.subjects.filter((subject) => present.has(subject));
   }
 
@@ -181,13 +180,11 @@ async function applyTeardown(
   }
   if (registry) {
     for (const subject of plan.subjects) {
-      const path = `subjects/${encodeURIComponent(subject)}`;
       try {
-        // A subject is soft-deleted before it can be deleted for good (Confluent's API); 404 means
-        // an earlier run got that far.
-        await registry.request('DELETE', path, undefined, { accept: [404], signal });
-        await registry.request('DELETE', `${path}?permanent=true`, undefined, { accept: [404], signal });
-        await registry.request('DELETE', `config/${encodeURIComponent(subject)}`, undefined, { accept: [404, 405], signal });
+        // Soft delete, then the hard delete that must follow it; an earlier run may have done either.
+        await registry.deleteSubject(subject, { signal });
+        await registry.deleteSubject(subject, { permanent: true, signal });
+        await registry.deleteLevel(subject, { signal });
       } catch (error) {
         throw failed(`delete subject ${subject}`, error);
       }

@@ -107,7 +107,11 @@ export const ClusterConfig = z.strictObject({
 export type ClusterConfig = z.output<typeof ClusterConfig>;
 
 export const RegistryConfig = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).meta({ description: 'Base URL of the Confluent-compatible REST API, e.g. http://schema-registry:8081 or https://host/apis/ccompat/v7.' }),
+  url: z
+    .url({ protocol: /^https?$/ })
+    // Credentials in the URL would be printed with every message that names the registry.
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), { message: 'credentials in the URL are not allowed (every message that names the registry would print them); put them in registry.basicAuth (username and passwordFile)' })
+    .meta({ description: 'Base URL of the Confluent-compatible REST API, e.g. http://schema-registry:8081 or https://host/apis/ccompat/v7.' }),
   basicAuth: z
     .strictObject({ username: NonEmptyString, ...secretPair('password', 'Registry password.') })
     .superRefine(exactlyOneOf('password'))

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 
 export type RegistryFault =
   /** Answer with this status and a Confluent-style error body; the registry never sees the request. */
-  | { kind: 'status'; status: number; errorCode?: number; message?: string; retryAfterSeconds?: number }
+  | { kind: 'status'; status: number; errorCode?: number; message?: string; retryAfterSeconds?: number; retryAfterDate?: () => Date }
   /** Forward the request after waiting this long. */
   | { kind: 'delay'; ms: number }
   /** Read the request and never answer, until the client gives up or the proxy stops. */
@@ -37,6 +37,8 @@ export interface ProxiedRequest {
   outcome: RegistryFault['kind'] | 'unauthorized' | 'forwarded';
   /** Status sent to the client; undefined for hang and reset. */
   status?: number;
+  /** When the proxy received it (Date.now()). */
+  at: number;
 }
 
 export interface RegistryProxyOptions {
@@ -75,7 +77,7 @@ export async function startRegistryProxy(options: RegistryProxyOptions): Promise
   const server = createServer((req, res) => {
     const requestUrl = new URL(req.url ?? '/', 'http://proxy.invalid');
     const relativePath = requestUrl.pathname.startsWith(basePath) ? requestUrl.pathname.slice(basePath.length) || '/' : requestUrl.pathname;
-    const record: ProxiedRequest = { method: req.method ?? 'GET', path: relativePath, query: requestUrl.search.replace(/^\?/, ''), outcome: 'forwarded' };
+    const record: ProxiedRequest = { method: req.method ?? 'GET', path: relativePath, query: requestUrl.search.replace(/^\?/, ''), outcome: 'forwarded', at: Date.now() };
     requests.push(record);
 
     // Faults come first: they stand for the network and load balancer in front of the registry.
@@ -86,7 +88,7 @@ export async function startRegistryProxy(options: RegistryProxyOptions): Promise
         case 'status':
           req.resume();
           record.status = fault.status;
-          sendError(res, fault.status, fault.errorCode ?? defaultErrorCode(fault.status), fault.message ?? defaultMessage(fault.status), fault.retryAfterSeconds);
+          sendError(res, fault.status, fault.errorCode ?? defaultErrorCode(fault.status), fault.message ?? defaultMessage(fault.status), fault.retryAfterDate?.().toUTCString() ?? fault.retryAfterSeconds);
           return;
         case 'reset':
           req.socket.resetAndDestroy();
@@ -193,12 +195,13 @@ function takeFault(rules: ArmedRule[], request: ProxiedRequest): RegistryFault |
   return rule.fault;
 }
 
-function sendError(res: ServerResponse, status: number, errorCode: number, message: string, retryAfterSeconds?: number): void {
+/** Retry-After is delay-seconds or an HTTP-date (RFC 9110, section 10.2.3). */
+function sendError(res: ServerResponse, status: number, errorCode: number, message: string, retryAfter?: number | string): void {
   const body = JSON.stringify({ error_code: errorCode, message });
   res.statusCode = status;
   res.setHeader('Content-Type', CONFLUENT_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.end(body);
 }
 
@@ -210,5 +213,6 @@ function defaultErrorCode(status: number): number {
 function defaultMessage(status: number): string {
   if (status === 500) return 'Error in the backend data store';
   if (status === 503) return 'Service unavailable';
+  if (status === 429) return 'Too Many Requests';
   return `HTTP ${status}`;
 }

@@ -154,18 +154,18 @@ describe(`smoke probe against Kafka ${VERSION} and the registry`, () => {
         { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID'] } },
       ],
     };
-    const registered = await env.clients.registry().request<{ id: number }>('POST', `/subjects/${subject}/versions`, { schema: JSON.stringify(schema) });
+    const registeredId = await env.clients.registry().register(subject, { schema: JSON.stringify(schema) });
     const outcome = await runSmoke(env, { topic, messages: 30, serde: { type: 'AVRO', subject } });
     expect(outcome.violations).toEqual([]);
     expect(outcome.summary).toContain(`AVRO ${subject} v1`);
-    expect(outcome.details?.[0]).toContain(`(schema id ${registered.body.id})`);
+    expect(outcome.details?.[0]).toContain(`(schema id ${registeredId})`);
 
     // Another client reads the records: magic byte 0, the registered id, a decodable Avro record.
     const records = await readTopic(kafka.bootstrap, topic, 30);
     const independent = new SchemaRegistry({ host: registry.url });
     for (const record of records.slice(0, 5)) {
       expect(record.value.readUInt8(0)).toBe(0);
-      expect(record.value.readInt32BE(1)).toBe(registered.body.id);
+      expect(record.value.readInt32BE(1)).toBe(registeredId);
       const decoded = (await independent.decode(record.value)) as Record<string, unknown>;
       expect(typeof decoded.id).toBe('string');
       expect(['NEW', 'PAID']).toContain(decoded.status);
@@ -183,19 +183,19 @@ describe(`smoke probe against Kafka ${VERSION} and the registry`, () => {
       required: ['id', 'placedAt', 'total'],
       additionalProperties: false,
     };
-    await env.clients.registry().request('POST', `/subjects/${jsonTopic}-value/versions`, { schemaType: 'JSON', schema: JSON.stringify(jsonSchema) });
+    await env.clients.registry().register(`${jsonTopic}-value`, { schemaType: 'JSON', schema: JSON.stringify(jsonSchema) });
     const json = await runSmoke(env, { topic: jsonTopic, messages: 12, serde: { type: 'JSON', subject: `${jsonTopic}-value` } });
     expect(json.violations).toEqual([]);
     expect(json.figures).toMatchObject({ received: 12 });
 
     const protoTopic = uniqueTopic('probe.proto');
     const proto = 'syntax = "proto3";\npackage dev.synchook.it;\nmessage Envelope { string id = 1; Line line = 2; }\nmessage Line { string sku = 1; int32 quantity = 2; Kind kind = 3; repeated string tags = 4; map<string, int64> counts = 5; }\nenum Kind { KIND_UNSPECIFIED = 0; KIND_BOOK = 1; }\n';
-    const registered = await env.clients.registry().request<{ id: number }>('POST', `/subjects/${protoTopic}-value/versions`, { schemaType: 'PROTOBUF', schema: proto });
+    const protoId = await env.clients.registry().register(`${protoTopic}-value`, { schemaType: 'PROTOBUF', schema: proto });
     const protobuf = await runSmoke(env, { topic: protoTopic, messages: 12, serde: { type: 'PROTOBUF', subject: `${protoTopic}-value`, message: 'Line' } });
     expect(protobuf.violations).toEqual([]);
     expect(protobuf.details?.[0]).toContain('message dev.synchook.it.Line');
     const [record] = await readTopic(kafka.bootstrap, protoTopic, 1);
-    expect(record!.value.readInt32BE(1)).toBe(registered.body.id);
+    expect(record!.value.readInt32BE(1)).toBe(protoId);
     // Line is the second top-level message: indexes [1] are a count of 1 and index 1, zigzag-encoded.
     expect([...record!.value.subarray(5, 7)]).toEqual([2, 2]);
   });
@@ -203,7 +203,7 @@ describe(`smoke probe against Kafka ${VERSION} and the registry`, () => {
   it('names the sample file, line and field when the sample does not match the schema', async () => {
     const topic = uniqueTopic('probe.sample');
     const subject = `${topic}-value`;
-    await env.clients.registry().request('POST', `/subjects/${subject}/versions`, {
+    await env.clients.registry().register(subject, {
       schema: JSON.stringify({ type: 'record', name: 'Sample', fields: [{ name: 'id', type: 'string' }, { name: 'count', type: 'int' }] }),
     });
     writeFileSync(join(env.dir, 'sample.yaml'), 'id: order-1\ncount: not-a-number\n');

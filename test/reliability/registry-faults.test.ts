@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { Admin } from 'kafkajs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harness } from '../harness/index.js';
-import { startRegistryProxy, type StartedRegistryProxy } from '../harness/registry-proxy.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
-import { crashSigns, deleteTopicsWithPrefix, errorMessages, subjectsWithPrefix, superAdmin, topicsWithPrefix, versionsOf, writeWorkspace } from './support.js';
+import { useRegistryProxy } from './registry-fixture.js';
+import { crashSigns, errorMessages, subjectsWithPrefix, topicsWithPrefix, versionsOf, writeWorkspace } from './support.js';
 
 /**
  * The registry answering 5xx, hanging, resetting connections or losing an answer, through a
@@ -16,25 +15,8 @@ import { crashSigns, deleteTopicsWithPrefix, errorMessages, subjectsWithPrefix, 
 const VERSION = process.env.SYNCHOOK_KAFKA_VERSION ?? '3.9';
 const RUN = `rf${randomBytes(3).toString('hex')}`;
 
-let proxy: StartedRegistryProxy;
-let admin: Admin;
+const fixture = useRegistryProxy(RUN);
 let counter = 0;
-
-beforeAll(async () => {
-  proxy = await startRegistryProxy({ target: harness().registry.url });
-  admin = await superAdmin(harness().kafka.bootstrap);
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await deleteTopicsWithPrefix(admin, RUN);
-  await admin.disconnect();
-});
-
-beforeEach(() => {
-  proxy.setFaults([]);
-  proxy.clearRequests();
-});
 
 interface Case {
   dir: string;
@@ -79,13 +61,13 @@ function describeRun(result: CliResult): string {
 
 async function expectNothingApplied(item: Case): Promise<void> {
   expect(await subjectsWithPrefix(harness().registry.url, item.prefix)).toEqual([]);
-  expect([...(await topicsWithPrefix(admin, item.prefix)).keys()]).toEqual([]);
+  expect([...(await topicsWithPrefix(fixture.admin, item.prefix)).keys()]).toEqual([]);
 }
 
 /** Every subject exactly once, at version 1, and the topic there: the declared state. */
 async function expectConverged(item: Case): Promise<void> {
   for (const subject of item.subjects) expect(await versionsOf(harness().registry.url, subject), subject).toEqual([1]);
-  expect([...(await topicsWithPrefix(admin, item.prefix)).keys()]).toEqual([`${item.prefix}.orders`]);
+  expect([...(await topicsWithPrefix(fixture.admin, item.prefix)).keys()]).toEqual([`${item.prefix}.orders`]);
 }
 
 /** An HTTP proxy that forwards a matching request to the registry and then drops the connection instead of answering. */
@@ -124,35 +106,35 @@ async function startAnswerLosingProxy(target: string, lose: (method: string, pat
 
 describe(`schema registry faults (Kafka ${VERSION})`, () => {
   it('every request answered 503: bounded retries, exit 3 naming the registry, nothing applied', async () => {
-    const item = workspace(proxy.url);
-    proxy.setFaults([{ fault: { kind: 'status', status: 503 }, times: Infinity }]);
+    const item = workspace(fixture.proxy.url);
+    fixture.proxy.setFaults([{ fault: { kind: 'status', status: 503 }, times: Infinity }]);
     const result = await presync(item);
     expect(result.code, describeRun(result)).toBe(3);
     expect(crashSigns(result)).toEqual([]);
     const message = errorMessages(result)[0]!;
-    expect(message).toContain(proxy.url);
+    expect(message).toContain(fixture.proxy.url);
     expect(message).toMatch(/503/);
     expect(message).toMatch(/after 3 attempts/);
     // Bounded: three attempts per request, a handful of requests per subject, never an endless loop.
-    expect(proxy.requests.length).toBeGreaterThanOrEqual(3);
-    expect(proxy.requests.length).toBeLessThanOrEqual(3 * 2 * 6);
+    expect(fixture.proxy.requests.length).toBeGreaterThanOrEqual(3);
+    expect(fixture.proxy.requests.length).toBeLessThanOrEqual(3 * 2 * 6);
     await expectNothingApplied(item);
   });
 
   it('every request hangs: each attempt times out, exit 3 within the deadline, nothing applied', async () => {
-    const item = workspace(proxy.url, '  timeout: 1s\n  retries: 1\n');
-    proxy.setFaults([{ fault: { kind: 'hang' }, times: Infinity }]);
+    const item = workspace(fixture.proxy.url, '  timeout: 1s\n  retries: 1\n');
+    fixture.proxy.setFaults([{ fault: { kind: 'hang' }, times: Infinity }]);
     const result = await presync(item, ['--timeout', '30s']);
     expect(result.signal, describeRun(result)).toBeNull();
     expect(result.code, describeRun(result)).toBe(3);
     expect(errorMessages(result)[0]).toMatch(/no answer within|timed? ?out|deadline/i);
-    expect(errorMessages(result)[0]).toContain(proxy.url);
+    expect(errorMessages(result)[0]).toContain(fixture.proxy.url);
     await expectNothingApplied(item);
   });
 
   it('connections reset: exit 3 naming the registry and the reset, nothing applied', async () => {
-    const item = workspace(proxy.url);
-    proxy.setFaults([{ fault: { kind: 'reset' }, times: Infinity }]);
+    const item = workspace(fixture.proxy.url);
+    fixture.proxy.setFaults([{ fault: { kind: 'reset' }, times: Infinity }]);
     const result = await presync(item);
     expect(result.code, describeRun(result)).toBe(3);
     expect(errorMessages(result)[0]).toMatch(/ECONNRESET|socket hang up|reset/i);
@@ -160,11 +142,11 @@ describe(`schema registry faults (Kafka ${VERSION})`, () => {
   });
 
   it('a few 500s on registration are retried: the run succeeds and every subject has exactly one version', async () => {
-    const item = workspace(proxy.url);
-    proxy.setFaults([{ fault: { kind: 'status', status: 500 }, method: 'POST', path: /\/versions$/, times: 2 }]);
+    const item = workspace(fixture.proxy.url);
+    fixture.proxy.setFaults([{ fault: { kind: 'status', status: 500 }, method: 'POST', path: /\/versions$/, times: 2 }]);
     const result = await presync(item);
     expect(result.code, describeRun(result)).toBe(0);
-    expect(proxy.requests.filter((request) => request.outcome === 'status').length).toBe(2);
+    expect(fixture.proxy.requests.filter((request) => request.outcome === 'status').length).toBe(2);
     await expectConverged(item);
   });
 
@@ -184,17 +166,17 @@ describe(`schema registry faults (Kafka ${VERSION})`, () => {
   });
 
   it('the registry fails during apply: exit 3 saying what was applied; a rerun converges with no duplicate', async () => {
-    const item = workspace(proxy.url);
-    proxy.setFaults([{ fault: { kind: 'status', status: 503 }, method: 'POST', path: `/subjects/${encodeURIComponent(item.subjects[1]!)}/versions`, times: Infinity }]);
+    const item = workspace(fixture.proxy.url);
+    fixture.proxy.setFaults([{ fault: { kind: 'status', status: 503 }, method: 'POST', path: `/subjects/${encodeURIComponent(item.subjects[1]!)}/versions`, times: Infinity }]);
     const failed = await presync(item);
     expect(failed.code, describeRun(failed)).toBe(3);
     expect(crashSigns(failed)).toEqual([]);
     const message = errorMessages(failed).find((text) => text.includes(item.subjects[1]!)) ?? '';
     expect(message, describeRun(failed)).toMatch(/Applied before the failure: .*orders-value registered/);
     // The topics task comes after schemas: it is not applied once schemas failed.
-    expect([...(await topicsWithPrefix(admin, item.prefix)).keys()]).toEqual([]);
+    expect([...(await topicsWithPrefix(fixture.admin, item.prefix)).keys()]).toEqual([]);
 
-    proxy.setFaults([]);
+    fixture.proxy.setFaults([]);
     const rerun = await presync(item);
     expect(rerun.code, describeRun(rerun)).toBe(0);
     await expectConverged(item);

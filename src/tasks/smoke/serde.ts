@@ -5,7 +5,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import protobuf from 'protobufjs';
-import type { RegistryClient } from '../../clients/registry.js';
+import type { RegisteredVersion, RegistryClient } from '../../clients/registry.js';
 import { formatPath, parseYamlFile } from '../../config/yaml.js';
 import { ConfigError, SynchookError, TaskFailedError, messageOf } from '../../errors.js';
 import type { SerdeConfig } from './config.js';
@@ -25,15 +25,6 @@ export interface ProbeSerde {
   check(value: Buffer): Promise<string | undefined>;
 }
 
-interface SubjectVersion {
-  subject: string;
-  version: number;
-  id: number;
-  schema: string;
-  schemaType?: string;
-  references?: Array<{ name: string; subject: string; version: number }>;
-}
-
 export interface SerdeContext {
   registry: RegistryClient;
   configDir: string;
@@ -42,7 +33,7 @@ export interface SerdeContext {
 
 export async function createProbeSerde(ctx: SerdeContext, config: SerdeConfig): Promise<ProbeSerde> {
   const registered = await fetchSubjectVersion(ctx, config.subject, config.version);
-  const registeredType = registered.schemaType ?? 'AVRO';
+  const registeredType = registered.schemaType;
   if (registeredType !== config.type) {
     throw new ConfigError(`smoke.serde.type is ${config.type}, but subject ${config.subject} version ${registered.version} in the registry is ${registeredType}. Set smoke.serde.type to ${registeredType}.`);
   }
@@ -58,15 +49,14 @@ export async function createProbeSerde(ctx: SerdeContext, config: SerdeConfig): 
   }
 }
 
-async function fetchSubjectVersion(ctx: SerdeContext, subject: string, version: number | 'latest'): Promise<SubjectVersion> {
-  const path = `/subjects/${encodeURIComponent(subject)}/versions/${version}`;
-  const response = await ctx.registry.request<SubjectVersion & { error_code?: number; message?: string }>('GET', path, undefined, { accept: [404, 422], signal: ctx.signal });
-  if (response.status !== 200) {
+async function fetchSubjectVersion(ctx: SerdeContext, subject: string, version: number | 'latest'): Promise<RegisteredVersion> {
+  const registered = await ctx.registry.version(subject, version, { signal: ctx.signal });
+  if (!registered) {
     throw new TaskFailedError(
-      `subject ${subject} has no version ${version} in the registry at ${ctx.registry.url} (${response.body?.message ?? `HTTP ${response.status}`}). Register it first (the schemas section of PreSync) or fix smoke.serde.subject and smoke.serde.version.`,
+      `subject ${subject} has no version ${version} in the registry at ${ctx.registry.url}. Register it first (the schemas section of PreSync) or fix smoke.serde.subject and smoke.serde.version.`,
     );
   }
-  return response.body;
+  return registered;
 }
 
 interface LoadedSample {
@@ -98,7 +88,7 @@ function invalidSample(label: string, sample: LoadedSample | undefined, paths: R
 }
 
 /** Avro goes through @kafkajs/confluent-schema-registry: the client real Node consumers use. */
-async function avroSerde(ctx: SerdeContext, registered: SubjectVersion, label: string, sample: LoadedSample | undefined): Promise<ProbeSerde> {
+async function avroSerde(ctx: SerdeContext, registered: RegisteredVersion, label: string, sample: LoadedSample | undefined): Promise<ProbeSerde> {
   const serdes = ctx.registry.serdes();
   let type: { random(): unknown; isValid(value: unknown, options?: { errorHook(path: string[]): void }): boolean };
   try {
@@ -137,9 +127,9 @@ async function avroSerde(ctx: SerdeContext, registered: SubjectVersion, label: s
   };
 }
 
-async function fetchReferences(ctx: SerdeContext, registered: SubjectVersion, seen = new Set<string>()): Promise<Array<{ name: string; schema: string }>> {
+async function fetchReferences(ctx: SerdeContext, registered: RegisteredVersion, seen = new Set<string>()): Promise<Array<{ name: string; schema: string }>> {
   const out: Array<{ name: string; schema: string }> = [];
-  for (const reference of registered.references ?? []) {
+  for (const reference of registered.references) {
     const key = `${reference.subject}@${reference.version}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -153,7 +143,7 @@ async function fetchReferences(ctx: SerdeContext, registered: SubjectVersion, se
  * JSON Schema with Ajv and the formats plugin; the registry client's own JSON support compiles in
  * Ajv's strict mode without formats, which rejects ordinary schemas ("format": "date-time").
  */
-async function jsonSerde(ctx: SerdeContext, registered: SubjectVersion, label: string, sample: LoadedSample | undefined): Promise<ProbeSerde> {
+async function jsonSerde(ctx: SerdeContext, registered: RegisteredVersion, label: string, sample: LoadedSample | undefined): Promise<ProbeSerde> {
   let validate: ValidateFunction;
   let schema: Record<string, unknown>;
   try {
@@ -200,7 +190,7 @@ async function jsonSerde(ctx: SerdeContext, registered: SubjectVersion, label: s
  * Protobuf with protobufjs, writing the message indexes Confluent's format puts before the
  * record (the registry client leaves them out, so other consumers could not read its records).
  */
-async function protobufSerde(ctx: SerdeContext, registered: SubjectVersion, label: string, sample: LoadedSample | undefined, messageName: string | undefined): Promise<ProbeSerde> {
+async function protobufSerde(ctx: SerdeContext, registered: RegisteredVersion, label: string, sample: LoadedSample | undefined, messageName: string | undefined): Promise<ProbeSerde> {
   let type: protobuf.Type;
   let indexes: number[];
   try {
