@@ -45,8 +45,12 @@ export function parseJsonWithPositions(text: string): PositionedJson {
 /** The line:col of the first occurrence of a string in a text, for errors that name a token. */
 export function locateToken(text: string, token: string): string | undefined {
   const index = text.indexOf(token);
-  if (index < 0) return undefined;
-  const { line, col } = position(lineStarts(text), index);
+  return index < 0 ? undefined : locateOffset(text, index);
+}
+
+/** The line:col of an offset in a text. */
+export function locateOffset(text: string, offset: number): string {
+  const { line, col } = position(lineStarts(text), offset);
   return `${line}:${col}`;
 }
 

@@ -35,10 +35,11 @@ const MAX_PROBLEMS_SHOWN = 10;
 export async function loadSchemaSet(
   source: FileSource,
   section: Pick<SchemasSection, 'files' | 'compatibility' | 'normalize'>,
-  options: { external?: ExternalSchemas; shownSuffix?: string } = {},
+  options: { external?: ExternalSchemas; shownSuffix?: string; only?: string } = {},
 ): Promise<SchemaSet> {
   const suffix = options.shownSuffix ?? '';
-  const declarations = registrationOrder(loadDeclarations(source, section.files, section.compatibility, suffix));
+  const all = registrationOrder(loadDeclarations(source, section.files, section.compatibility, suffix));
+  const declarations = options.only === undefined ? all : withReferences(all, options.only);
   const bySubject = new Map<string, DeclaredSchema>();
   const ordered: DeclaredSchema[] = [];
   const unchecked: SchemaSet['unchecked'] = [];
@@ -106,4 +107,18 @@ export async function loadSchemaSet(
     throw new ConfigError(shown.join('\n'));
   }
   return { ordered, bySubject, unchecked, declarations, warnings };
+}
+
+/** The declaration of one subject and of every subject it references (transitively), in registration order. */
+function withReferences(ordered: readonly SubjectDeclaration[], subject: string): SubjectDeclaration[] {
+  const bySubject = new Map(ordered.map((declaration) => [declaration.subject, declaration]));
+  const needed = new Set<string>();
+  const visit = (name: string): void => {
+    const declaration = bySubject.get(name);
+    if (!declaration || needed.has(name)) return;
+    needed.add(name);
+    for (const reference of declaration.references) visit(reference.subject);
+  };
+  visit(subject);
+  return ordered.filter((declaration) => needed.has(declaration.subject));
 }

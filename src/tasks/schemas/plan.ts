@@ -36,6 +36,8 @@ export interface SubjectPlan {
   /** The registered version equal to the declared schema (action none), or the latest before this run. */
   version?: number;
   config?: ConfigChange;
+  /** Why the new version's compatibility was decided by synchook's checker rather than the registry's check. */
+  checkedOffline?: string;
 }
 
 export interface SchemasPlanState {
@@ -117,8 +119,14 @@ async function planSubject(item: DeclaredSchema, done: ReadonlyMap<string, Subje
       return plan;
     }
     const sameReferences = !pending && referencesEqual(references, latest.references);
-    if (sameReferences && (await sameSchema(latest, schema, env.registered))) {
+    const same = sameReferences ? await sameSchema(latest, schema, env.registered) : undefined;
+    if (same) {
       plan.action = 'none';
+      if (same.docsDiffer) {
+        env.warnings.push(
+          `subject ${subject}: only docs differ between ${declaration.file} and version ${latest.version}; docs are not part of the normalized form, so no new version is registered and the registry keeps the docs of version ${latest.version} (set schemas.normalize: false to register doc changes as new versions).`,
+        );
+      }
     } else if (!pending) {
       const lookup = await env.api.lookup(subject, schemaBody(declaration.type, schema.text, references as RegisteredReferenceList));
       if ('found' in lookup) {
@@ -173,11 +181,15 @@ async function currentLevels(api: SchemaRegistryApi, subject: string): Promise<{
   return { pinned, effective };
 }
 
-/** Same schema as a registered version: the very same text (what synchook registers), or the same normalized form. */
-async function sameSchema(latest: RegisteredVersion, schema: ResolvedSchema, registered: RegisteredSchemas): Promise<boolean> {
-  if (latest.schema === schema.text) return true;
+/**
+ * Same schema as a registered version: the very same text (what synchook registers), or the same
+ * normalized form, which leaves docs out (docsDiffer: only they differ); undefined when different.
+ */
+async function sameSchema(latest: RegisteredVersion, schema: ResolvedSchema, registered: RegisteredSchemas): Promise<{ docsDiffer: boolean } | undefined> {
+  if (latest.schema === schema.text) return { docsDiffer: false };
   const parsed = await registered.resolve(latest);
-  return parsed !== undefined && parsed.key === schema.key;
+  if (parsed === undefined || parsed.key !== schema.key) return undefined;
+  return { docsDiffer: parsed.text !== schema.text };
 }
 
 function referencesEqual(planned: readonly PlannedReference[], registered: ReadonlyArray<{ name: string; subject: string; version: number }>): boolean {
@@ -211,7 +223,13 @@ async function checkUpdate(
     return parsed ? [{ schema: parsed, label: `version ${latest.version}` }] : [];
   };
 
-  if (!pending) {
+  // Apicurio Registry 3.0.9's compatibility endpoint cannot resolve references: a subject whose new
+  // or latest version has references gets 422 "invalid Avro schema" (Avro) or 500 (JSON Schema,
+  // "MalformedURLException") for a valid schema, while registering the same schema applies the
+  // rule correctly (checked against the registry). Protobuf imports resolve. So such subjects are
+  // checked offline here, and the registry checks again when registering.
+  const referencing = declaration.type !== 'PROTOBUF' && (plan.references.length > 0 || latest.references.length > 0);
+  if (!pending && !referencing) {
     const answer = await env.api.compatibility(declaration.subject, isTransitive(current) ? 'all' : 'latest', schemaBody(declaration.type, schema.text, plan.references as RegisteredReferenceList));
     if (answer.invalid) {
       violate(`the registry refuses the schema as invalid: ${answer.messages.join('; ')}. Fix ${declaration.file}.`, 'invalid-schema');
@@ -231,9 +249,10 @@ async function checkUpdate(
       return;
     }
   }
-  if (pending || target !== current) {
+  if (pending || referencing || target !== current) {
     const verdict = checkCompatibility(target, schema, await earlier(target));
-    const why = pending ? 'a reference is registered in this run' : `the level changes to ${target}`;
+    const why = pending ? 'a reference is registered in this run' : referencing ? "the registry's compatibility check does not resolve references" : `the level changes to ${target}`;
+    plan.checkedOffline = `compatibility under ${target} checked offline (${why}); the registry checks again when registering`;
     if (verdict.compatible === false) {
       violate(`the new schema in ${declaration.file} is incompatible under ${target} (offline check, as ${why}): ${describeFindings(verdict.findings)}. Nothing was registered.`, 'incompatible-schema');
     } else if (verdict.compatible === undefined) {
@@ -260,7 +279,10 @@ export function describeSubjectChange(plan: SubjectPlan): PlannedChange[] {
     lines.unshift(`compatibility ${plan.action === 'create' ? '' : `${from} → `}${plan.config.to}${plan.config.when === 'after' ? ' (set after the first version)' : ''}`);
   }
   if (plan.action === 'create') return [{ action: 'create', resource: `subject ${plan.subject}`, detail: `new ${plan.type} subject from ${plan.file}`, lines }];
-  if (plan.action === 'update') return [{ action: 'update', resource: `subject ${plan.subject}`, detail: `${plan.type} version ${plan.version} → new version from ${plan.file}`, lines }];
+  if (plan.action === 'update') {
+    if (plan.checkedOffline) lines.push(plan.checkedOffline);
+    return [{ action: 'update', resource: `subject ${plan.subject}`, detail: `${plan.type} version ${plan.version} → new version from ${plan.file}`, lines }];
+  }
   if (plan.config) return [{ action: 'update', resource: `subject ${plan.subject}`, detail: `compatibility ${plan.config.from ?? `${plan.config.effective ?? 'unset'} (global level)`} → ${plan.config.to}` }];
   return [];
 }

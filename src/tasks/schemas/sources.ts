@@ -24,7 +24,15 @@ export interface FileSource {
   read(path: string, field?: string): string | undefined;
   /** The files matching a glob (relative to the config's folder), sorted. */
   glob(pattern: string, field?: string): string[];
+  /**
+   * Only for a git ref: the commits up to the ref that changed the file, newest first, following
+   * renames (`git log --follow`), each with the config's folder as it was at that commit.
+   */
+  history?(path: string): Array<{ commit: string; title: string; source: FileSource }>;
 }
+
+/** Commits of a file's history read for a transitive check; older ones are left out, and the report says so. */
+export const MAX_HISTORY_COMMITS = 200;
 
 const MAX_WALK_DEPTH = 12;
 
@@ -89,6 +97,18 @@ export function gitSource(configDir: string, ref: string): FileSource {
         .filter((file) => matcher(base === '.' ? file : file.slice(base.length + 1)))
         .map((file) => posix.relative(prefix || '.', file))
         .sort();
+    },
+    history(path) {
+      const full = inRepo(path);
+      // %x00 separates the fields; a subject line cannot hold a NUL.
+      const log = gitOutput(root, ['log', '--follow', `--max-count=${MAX_HISTORY_COMMITS}`, '--format=%H%x00%s', ref, '--', full]);
+      return log
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [commit = '', title = ''] = line.split('\0');
+          return { commit, title, source: gitSource(configDir, commit) };
+        });
     },
   };
 }

@@ -23,11 +23,50 @@ describe('Avro', () => {
     expect(a.text).toBe('{"type":"record","name":"com.acme.Customer","fields":[{"name":"id","type":"string"}]}');
   });
 
-  it('keeps what compatibility depends on: defaults, docs, aliases, order of fields', () => {
+  it('keeps what compatibility depends on: defaults, order of fields', () => {
     const base = schema('AVRO', { ...customer, fields: [{ name: 'id', type: 'string' }, { name: 'n', type: 'int', default: 0 }] });
     expect(schema('AVRO', { ...customer, fields: [{ name: 'id', type: 'string' }, { name: 'n', type: 'int', default: 1 }] }).key).not.toBe(base.key);
     expect(schema('AVRO', { ...customer, fields: [{ name: 'n', type: 'int', default: 0 }, { name: 'id', type: 'string' }] }).key).not.toBe(base.key);
-    expect(schema('AVRO', { ...customer, doc: 'A customer', fields: [{ name: 'id', type: 'string' }, { name: 'n', type: 'int', default: 0 }] }).key).not.toBe(base.key);
+  });
+
+  it('leaves docs out of the normalized key (as the registry does) but keeps them in the registered text', () => {
+    const base = schema('AVRO', customer);
+    const documented = schema('AVRO', { ...customer, doc: 'A customer', fields: [{ name: 'id', type: 'string', doc: 'the id' }] });
+    expect(documented.key).toBe(base.key);
+    expect(documented.text).toContain('"doc":"A customer"');
+    expect(documented.text).toContain('"doc":"the id"');
+    // A "doc" inside a default is data, not documentation.
+    const withDefault = (doc: string) => schema('AVRO', { ...customer, fields: [{ name: 'm', type: { type: 'map', values: 'string' }, default: { doc } }] }).key;
+    expect(withDefault('a')).not.toBe(withDefault('b'));
+    // Without normalize the text is the identity: a doc change is a change.
+    const verbatim = (value: object) => resolveSchema({ type: 'AVRO', text: JSON.stringify(value), references: [], normalize: false }).key;
+    expect(verbatim({ ...customer, doc: 'x' })).not.toBe(verbatim(customer));
+  });
+
+  it('refuses a record with no finite value, naming the record and the field', () => {
+    const infinite = problem(() => schema('AVRO', '{"type":"record","name":"Inf","fields":[{"name":"next","type":"Inf"}]}'));
+    expect(infinite.message).toMatch(/^record Inf has no finite value: its field next always leads back/);
+    expect(infinite.location).toBe('1:25');
+    // Two records that only hold each other.
+    const pair = { type: 'record', name: 'A', fields: [{ name: 'b', type: { type: 'record', name: 'B', fields: [{ name: 'id', type: 'int' }, { name: 'a', type: 'A' }] } }] };
+    expect(problem(() => schema('AVRO', pair)).message).toMatch(/^record A has no finite value: its field b always leads back into records A, B/);
+    // Escapes: a union with null, an array, a map; an enum or a primitive in a union branch.
+    for (const next of [['null', 'R'], { type: 'array', items: 'R' }, { type: 'map', values: 'R' }, ['R', 'string']]) {
+      expect(() => schema('AVRO', { type: 'record', name: 'R', fields: [{ name: 'id', type: 'int' }, { name: 'next', type: next }] })).not.toThrow();
+    }
+  });
+
+  it('refuses schemas nested deeper than the limit with the position, without running out of stack', () => {
+    let deep: unknown = 'int';
+    for (let level = 0; level < 1000; level += 1) deep = { type: 'record', name: `R${level}`, fields: [{ name: 'f', type: deep }] };
+    const avro = problem(() => schema('AVRO', deep as object));
+    expect(avro.message).toMatch(/nests deeper than 256 levels/);
+    expect(avro.location).toMatch(/^1:\d+$/);
+    let json: unknown = { type: 'string' };
+    for (let level = 0; level < 1000; level += 1) json = { type: 'object', properties: { p: json } };
+    expect(problem(() => schema('JSON', { $schema: 'http://json-schema.org/draft-07/schema#', ...(json as object) })).message).toMatch(/nests deeper than 256 levels/);
+    const proto = `syntax = "proto3";\n${'message M {\n'.repeat(1000)}string x = 1;\n${'}\n'.repeat(1000)}`;
+    expect(problem(() => schema('PROTOBUF', proto)).message).toMatch(/nests too deeply: at most 32 levels of nested message declarations/);
   });
 
   it('resolves short names the way Avro does: enclosing namespace, then the null namespace', () => {

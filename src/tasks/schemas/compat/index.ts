@@ -1,5 +1,6 @@
 import type { CompatibilityLevel } from '../config.js';
 import type { ResolvedSchema } from '../formats/index.js';
+import { isStackOverflow } from '../nesting.js';
 import { avroIncompatibilities, avroModel } from './avro.js';
 import { jsonSchemaCanRead } from './json-schema.js';
 
@@ -51,7 +52,13 @@ export function checkCompatibility(level: CompatibilityLevel, candidate: Resolve
   for (const previous of against) {
     for (const direction of directions) {
       const [reader, writer] = direction === 'backward' ? [candidate, previous.schema] : [previous.schema, candidate];
-      const result = canRead(reader, writer);
+      let result: ReturnType<typeof canRead>;
+      try {
+        result = canRead(reader, writer);
+      } catch (error) {
+        if (!isStackOverflow(error)) throw error;
+        result = { findings: [], undecided: ['the schemas nest too deeply for the offline checker'] };
+      }
       for (const finding of result.findings) findings.push({ against: previous.label, direction, ...finding });
       for (const item of result.undecided) undecided.push(`${previous.label}, ${direction}: ${item}`);
     }

@@ -172,3 +172,69 @@ export function namedDefinitions(canonical: Json, out = new Map<string, Json>())
 }
 
 export type { Json };
+
+/**
+ * A canonical schema without its docs (on named types and fields): what identifies the schema when
+ * normalizing. Apicurio Registry's normalized lookup matches a schema that differs only in docs to
+ * the version already registered (checked against Apicurio Registry 3.0.9), so a doc-only change
+ * is no change for synchook either. Docs inside defaults and custom properties are data and stay.
+ */
+export function withoutDocs(node: Json): Json {
+  if (Array.isArray(node)) return node.map(withoutDocs);
+  if (!isObject(node)) return node;
+  const out: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'doc') continue;
+    if (key === 'fields' && Array.isArray(value)) {
+      out.fields = value.map((field) => {
+        if (!isObject(field)) return field;
+        const copy: Record<string, Json> = {};
+        for (const [fieldKey, fieldValue] of Object.entries(field)) if (fieldKey !== 'doc') copy[fieldKey] = fieldKey === 'type' ? withoutDocs(fieldValue as Json) : (fieldValue as Json);
+        return copy;
+      });
+    } else out[key] = key === 'type' || key === 'items' || key === 'values' ? withoutDocs(value as Json) : (value as Json);
+  }
+  return out;
+}
+
+/**
+ * Records that have no finite value: every field path leads back into a record without an escape
+ * (a union branch, an array or a map that can end). Avro parsers accept them, but no record can
+ * ever be written, so a producer fails at run time. Returns each such record of `own` (full names)
+ * with the first field that cannot end.
+ */
+export function recordsWithoutFiniteValue(definitions: ReadonlyMap<string, Json>, own: readonly string[]): Array<{ record: string; field: string }> {
+  const finite = new Set<string>();
+  const isFinite = (node: Json): boolean => {
+    if (typeof node === 'string') return AVRO_PRIMITIVES.has(node) || finite.has(node) || !definitions.has(node);
+    if (Array.isArray(node)) return node.some(isFinite);
+    if (!isObject(node)) return true;
+    const type = node.type as Json;
+    if (type === 'record' || type === 'error') return finite.has(String(node.name));
+    if (typeof type === 'string' && (NAMED_TYPES.has(type) || type === 'array' || type === 'map' || AVRO_PRIMITIVES.has(type))) return true;
+    return isFinite(type);
+  };
+  const records = [...definitions].filter(([, definition]) => isObject(definition) && (definition.type === 'record' || definition.type === 'error'));
+  // Fixpoint: a record is finite once every field's type is; enums and fixed are finite from the start.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, definition] of records) {
+      if (finite.has(name)) continue;
+      const fields = (definition as { fields?: Json }).fields;
+      if (Array.isArray(fields) && fields.every((field) => !isObject(field) || isFinite(field.type as Json))) {
+        finite.add(name);
+        changed = true;
+      }
+    }
+  }
+  const out: Array<{ record: string; field: string }> = [];
+  for (const name of own) {
+    if (finite.has(name)) continue;
+    const definition = definitions.get(name);
+    if (!isObject(definition) || (definition.type !== 'record' && definition.type !== 'error')) continue;
+    const fields = Array.isArray(definition.fields) ? definition.fields : [];
+    const field = fields.find((item) => isObject(item) && !isFinite(item.type as Json));
+    out.push({ record: name, field: isObject(field) ? String(field.name) : '?' });
+  }
+  return out;
+}

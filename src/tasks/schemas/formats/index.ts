@@ -1,6 +1,7 @@
 import type { SchemaType } from '../config.js';
-import { JsonSyntaxError, parseJsonWithPositions, locateToken, type PositionedJson } from '../json-text.js';
-import { canonicalAvro, namedDefinitions, validateAvro, type AvroTypeRegistry, type Json } from './avro.js';
+import { JsonSyntaxError, parseJsonWithPositions, locateOffset, locateToken, type PositionedJson } from '../json-text.js';
+import { deeperThan, isStackOverflow, MAX_JSON_NESTING } from '../nesting.js';
+import { canonicalAvro, namedDefinitions, recordsWithoutFiniteValue, validateAvro, withoutDocs, type AvroTypeRegistry, type Json } from './avro.js';
 import { canonicalJsonSchema, JsonSchemaProblem, validateJsonSchema } from './json-schema.js';
 import { isWellKnownImport, parseProto, ProtoSyntaxError, validateProto } from './protobuf.js';
 
@@ -53,6 +54,16 @@ export class SchemaProblem extends Error {
 }
 
 export function resolveSchema(input: SchemaInput): ResolvedSchema {
+  try {
+    return resolveChecked(input);
+  } catch (error) {
+    // The nesting limits keep one file within the stack; references can still chain files deeper.
+    if (isStackOverflow(error)) throw new SchemaProblem(`the schema with its references nests too deeply to be read (over ${MAX_JSON_NESTING} levels); flatten it`);
+    throw error;
+  }
+}
+
+function resolveChecked(input: SchemaInput): ResolvedSchema {
   for (const reference of input.references) {
     if (reference.target.type !== input.type) {
       throw new SchemaProblem(`reference ${reference.name} points at subject ${reference.subject}, which holds a ${reference.target.type} schema; a ${input.type} schema can only reference ${input.type} schemas`);
@@ -69,6 +80,10 @@ export function resolveSchema(input: SchemaInput): ResolvedSchema {
 }
 
 function parseJson(text: string): PositionedJson {
+  const tooDeep = deeperThan(text, MAX_JSON_NESTING);
+  if (tooDeep !== undefined) {
+    throw new SchemaProblem(`the schema nests deeper than ${MAX_JSON_NESTING} levels of JSON objects and arrays, the most synchook reads; flatten it (named types or references)`, locateOffset(text, tooDeep));
+  }
   try {
     return parseJsonWithPositions(text);
   } catch (error) {
@@ -99,11 +114,21 @@ function resolveAvro(input: SchemaInput): ResolvedSchema {
   }
   const ownDefinitions = namedDefinitions(canonical);
   for (const [full, definition] of ownDefinitions) definitions.set(full, definition);
+  const endless = recordsWithoutFiniteValue(definitions, [...ownDefinitions.keys()]);
+  if (endless.length > 0) {
+    const { record, field } = endless[0]!;
+    const short = record.slice(record.lastIndexOf('.') + 1);
+    throw new SchemaProblem(
+      `record ${record} has no finite value: its field ${field} always leads back into ${endless.length === 1 ? 'the record' : `records ${endless.map((item) => item.record).join(', ')}`}, so no ${short} can ever be written; make the field optional (a union with "null" and "default": null) or an array or a map`,
+      locateToken(input.text, `"${short}"`),
+    );
+  }
   const text = JSON.stringify(canonical);
   return {
     type: 'AVRO',
     text: input.normalize ? text : input.text,
-    key: input.normalize ? text : input.text,
+    // Normalized, docs are not part of a schema's identity (see withoutDocs); the text keeps them.
+    key: input.normalize ? JSON.stringify(withoutDocs(canonical)) : input.text,
     avro: { canonical, names: [...ownDefinitions.keys()], definitions, registry: own },
   };
 }

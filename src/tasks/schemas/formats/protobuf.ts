@@ -76,6 +76,14 @@ export function validateProto(text: string, files: ReadonlyMap<string, string>):
 
 function protoError(error: unknown): ProtoSyntaxError {
   const message = error instanceof Error ? error.message : String(error);
+  if (message === 'max depth exceeded') {
+    // protobufjs's limits (util.nestingLimit, util.recursionLimit) copy protoc's
+    // MaxMessageDeclarationNestingDepth and default_recursion_limit_.
+    return new ProtoSyntaxError(
+      `the schema nests too deeply: at most ${protobuf.util.nestingLimit} levels of nested message declarations and ${protobuf.util.recursionLimit} levels of other nesting are read (protoc's limits); flatten it`,
+      undefined,
+    );
+  }
   const match = /^(.*?)\s*\((?:[^,()]*,\s*)?line (\d+)\)\s*$/.exec(message);
   if (match) return new ProtoSyntaxError(match[1]!, Number(match[2]));
   return new ProtoSyntaxError(message, undefined);
