@@ -4,9 +4,11 @@
  * when they handle some kinds themselves) instead of reading kafkajs error names.
  *
  * Exit codes (README "Exit codes"): a broker that cannot be reached or does not answer in time → 3;
- * credentials, certificates and missing permissions of synchook's own principal → 2 (the setup
- * of synchook is wrong; retrying the same sync cannot help, in PreSync and PostSync alike);
- * the broker refusing a change, a degraded cluster, anything else → 1.
+ * credentials, certificates, a broker too old for a request synchook needs → 2 (the connection
+ * settings are wrong); a missing ACL of synchook's own principal → 1 in PreSync and PostSync alike
+ * (the same code as the plan's `not-authorized` violation found by the broker's validate-only
+ * answers: the sync stops, the config is fine, the grant is missing); the broker refusing a
+ * change, a degraded cluster, anything else → 1.
  */
 import type { ClusterConfig } from '../../config/common.js';
 import { ConfigError, ExitCode, SynchookError, TaskFailedError, UnreachableError, messageOf } from '../../errors.js';
@@ -72,12 +74,13 @@ const NOT_READY_TYPES = new Set([
   'COORDINATOR_LOAD_IN_PROGRESS',
 ]);
 
-/** Walks a kafkajs error chain (retry wrappers hide the cause in originalError). */
+/** Walks a kafkajs error chain (retry wrappers hide the cause in originalError, aggregates in errors[0]). */
 function* chainOf(error: unknown): Generator<Record<string, unknown>> {
   let current: unknown = error;
   for (let depth = 0; current && typeof current === 'object' && depth < 6; depth += 1) {
     yield current as Record<string, unknown>;
-    const next = (current as { originalError?: unknown; cause?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
+    const link = current as { originalError?: unknown; cause?: unknown; errors?: unknown };
+    const next = link.originalError ?? (Array.isArray(link.errors) ? link.errors[0] : undefined) ?? link.cause;
     if (next === current) return;
     current = next;
   }
@@ -121,8 +124,8 @@ const EXIT_CODES: Record<KafkaErrorKind, ExitCode> = {
   unreachable: ExitCode.Unreachable,
   credentials: ExitCode.Config,
   certificate: ExitCode.Config,
-  'not-authorized': ExitCode.Config,
-  'no-authorizer': ExitCode.Config,
+  'not-authorized': ExitCode.Rejected,
+  'no-authorizer': ExitCode.Rejected,
   unsupported: ExitCode.Config,
   'not-ready': ExitCode.Rejected,
   refused: ExitCode.Rejected,
@@ -172,9 +175,9 @@ export function kafkaFailure(error: unknown, cluster: ClusterConfig | undefined,
     case 'certificate':
       return new ConfigError(`cannot ${action} at ${brokers}: TLS certificate check failed (${detail}). Set cluster.tls.caFile to the CA that signed the brokers' certificates.`, { cause: error });
     case 'not-authorized':
-      return new ConfigError(`cannot ${action}: Kafka answered ${type}. Grant synchook's principal${cluster?.sasl ? ` (User:${cluster.sasl.username})` : ''} ${AUTHORIZATION_HINTS[type!]}.`, { cause: error });
+      return new TaskFailedError(`cannot ${action}: Kafka answered ${type}. Grant synchook's principal${cluster?.sasl ? ` (User:${cluster.sasl.username})` : ''} ${AUTHORIZATION_HINTS[type!]}.`, { cause: error });
     case 'no-authorizer':
-      return new ConfigError(`cannot ${action}: the cluster has no authorizer (authorizer.class.name is not set), so it keeps no ACLs. Enable an authorizer or remove the acls section.`, { cause: error });
+      return new TaskFailedError(`cannot ${action}: the cluster has no authorizer (authorizer.class.name is not set), so it keeps no ACLs. Enable an authorizer or remove the acls section.`, { cause: error });
     case 'unsupported':
       return new ConfigError(`cannot ${action} at ${brokers}: the broker does not support a request synchook needs (${detail}). synchook needs Kafka 2.3 or newer; run synchook doctor to list the APIs the brokers support.`, { cause: error });
     case 'not-ready':
