@@ -263,6 +263,7 @@ function recordingClients(clients: Clients, used: Set<string>, config: LoadedCon
   return {
     kafka: () => (kafka(), clients.kafka()),
     admin: () => (kafka(), clients.admin()),
+    kafkaAdmin: () => (kafka(), clients.kafkaAdmin()),
     registry: () => (used.add(`the registry at ${config.registry?.url ?? '(no registry configured)'}`), clients.registry()),
     close: () => clients.close(),
   };

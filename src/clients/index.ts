@@ -3,6 +3,7 @@ import type { SynchookConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { connectAdmin, createKafka } from './kafka.js';
+import { createKafkaAdmin, type KafkaAdmin } from './kafka/admin.js';
 import { createRegistryClient, type RegistryClient } from './registry.js';
 
 /** Lazily made clients shared by the tasks of one run; the runner closes them at the end. */
@@ -10,6 +11,8 @@ export interface Clients {
   kafka(): Kafka;
   /** A connected admin client, shared; do not disconnect it. */
   admin(): Promise<Admin>;
+  /** Admin requests with per-item results (topic → ok or its error), connected on first use; shared. */
+  kafkaAdmin(): KafkaAdmin;
   registry(): RegistryClient;
   close(): Promise<void>;
 }
@@ -17,6 +20,7 @@ export interface Clients {
 export function createClients(config: SynchookConfig, dir: string, log: Logger): Clients {
   let kafka: Kafka | undefined;
   let admin: Promise<Admin> | undefined;
+  let kafkaAdmin: KafkaAdmin | undefined;
   let registry: RegistryClient | undefined;
   const cluster = () => {
     if (!config.cluster) throw new ConfigError('this task needs Kafka, but the config has no cluster section. Add cluster.brokers.');
@@ -34,6 +38,10 @@ export function createClients(config: SynchookConfig, dir: string, log: Logger):
       });
       return admin;
     },
+    kafkaAdmin() {
+      kafkaAdmin ??= createKafkaAdmin(this.kafka(), { retries: cluster().retries });
+      return kafkaAdmin;
+    },
     registry() {
       if (!config.registry) throw new ConfigError('this task needs the schema registry, but the config has no registry section. Add registry.url.');
       registry ??= createRegistryClient(config.registry, { dir, log });
@@ -41,8 +49,10 @@ export function createClients(config: SynchookConfig, dir: string, log: Logger):
     },
     async close() {
       const pending = admin;
+      const perItem = kafkaAdmin;
       admin = undefined;
-      if (pending) await pending.then((connected) => connected.disconnect()).catch(() => undefined);
+      kafkaAdmin = undefined;
+      await Promise.all([pending?.then((connected) => connected.disconnect()).catch(() => undefined), perItem?.close()]);
     },
   };
 }

@@ -1,14 +1,16 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls, { type ConnectionOptions } from 'node:tls';
+import { IncrementalAlterConfigs } from './kafka/incremental-alter-configs.js';
 
 /** The Kafka APIs synchook's tasks send, by protocol key (Kafka protocol guide, "Api Keys"). */
-export const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; usedBy: string }> = [
+export const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; usedBy: string; ownVersions?: readonly string[] }> = [
   { key: 3, name: 'Metadata', moduleName: 'metadata', usedBy: 'all' },
   { key: 19, name: 'CreateTopics', moduleName: 'createTopics', usedBy: 'topics' },
   { key: 37, name: 'CreatePartitions', moduleName: 'createPartitions', usedBy: 'topics' },
   { key: 32, name: 'DescribeConfigs', moduleName: 'describeConfigs', usedBy: 'topics' },
-  { key: 33, name: 'AlterConfigs', moduleName: 'alterConfigs', usedBy: 'topics' },
+  // Sent by synchook's own request definition (kafka/incremental-alter-configs.ts); kafkajs lacks it.
+  { key: 44, name: 'IncrementalAlterConfigs', moduleName: '', usedBy: 'topics', ownVersions: IncrementalAlterConfigs.versions },
   { key: 20, name: 'DeleteTopics', moduleName: 'deleteTopics', usedBy: 'topics (delete: managed), teardown' },
   { key: 29, name: 'DescribeAcls', moduleName: 'describeAcls', usedBy: 'acls' },
   { key: 30, name: 'CreateAcls', moduleName: 'createAcls', usedBy: 'acls' },
@@ -47,7 +49,7 @@ export function clientVersions(moduleName: string): { min: number; max: number }
 
 export function compareApiSupport(brokerRanges: readonly ApiVersionRange[]): ApiSupport[] {
   return APIS_USED.map((api) => {
-    const client = clientVersions(api.moduleName);
+    const client = api.ownVersions ? { min: Math.min(...api.ownVersions.map(Number)), max: Math.max(...api.ownVersions.map(Number)) } : clientVersions(api.moduleName);
     const range = brokerRanges.find((item) => item.key === api.key);
     const broker = range ? { min: range.min, max: range.max } : undefined;
     const high = broker ? Math.min(broker.max, client.max) : -1;

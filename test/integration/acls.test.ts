@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clients } from '../../src/clients/index.js';
 import { createKafka } from '../../src/clients/kafka.js';
+import { createKafkaAdmin } from '../../src/clients/kafka/admin.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import type { RunSummary } from '../../src/report/types.js';
@@ -56,11 +57,12 @@ async function runCounted(dir: string): Promise<{ summary: RunSummary; requests:
   const requests: string[] = [];
   counted.on(counted.events.REQUEST, (event) => requests.push(event.payload.apiName));
   await counted.connect();
-  const clients: Clients = { kafka: () => kafka, admin: async () => counted, registry: () => { throw new Error('no registry in this test'); }, close: async () => undefined };
+  const perItem = createKafkaAdmin(kafka, { retries: 3, onRequest: (name) => requests.push(name) });
+  const clients: Clients = { kafka: () => kafka, admin: async () => counted, kafkaAdmin: () => perItem, registry: () => { throw new Error('no registry in this test'); }, close: async () => undefined };
   try {
     return { summary: await runPhase({ mode: 'presync', loaded, log, clients, tasks: [topicsTask, aclsTask] }), requests };
   } finally {
-    await counted.disconnect();
+    await Promise.all([counted.disconnect(), perItem.close()]);
   }
 }
 

@@ -29,6 +29,7 @@ import { AFTER_TF, BEFORE_TF, ensureTerraform, makeScenarioPlans, terraform, typ
 const clients: Clients = {
   kafka: () => { throw new Error('the terraform task needs no Kafka'); },
   admin: () => Promise.reject(new Error('the terraform task needs no Kafka')),
+  kafkaAdmin: () => { throw new Error('the terraform task needs no Kafka'); },
   registry: () => { throw new Error('the terraform task needs no registry'); },
   close: async () => undefined,
 };

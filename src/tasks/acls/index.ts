@@ -1,5 +1,5 @@
 import { TaskFailedError } from '../../errors.js';
-import { kafkaFailure } from '../topics/kafka-errors.js';
+import { kafkaFailure } from '../../clients/kafka.js';
 import { definePlanApplyTask, type TaskOutcome, type TaskPlan, type ValidationReport } from '../types.js';
 import { applyAclPlan } from './apply.js';
 import { readClusterAcls } from './cluster.js';

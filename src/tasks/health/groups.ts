@@ -1,10 +1,10 @@
 import { AssignerProtocol, type Admin } from 'kafkajs';
-import { kafkaError, rootMessage } from '../../clients/kafka.js';
+import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
-import { ConfigError, TaskFailedError } from '../../errors.js';
+import { TaskFailedError } from '../../errors.js';
 import type { Violation } from '../types.js';
-import { errorType, retryWhileLeaderless } from '../smoke/kafka-errors.js';
+import { retryWhileLeaderless } from '../smoke/kafka-errors.js';
 import { POLL_INTERVAL_MS, type ConsumerGroupExpectation } from './config.js';
 import { maxLag, partitionLags, worstPartitions, type PartitionLag } from './lag.js';
 
@@ -46,8 +46,8 @@ export async function describeGroup(admin: Admin, groupId: string, cluster: Clus
   try {
     described = await admin.describeGroups([groupId]);
   } catch (error) {
-    if (errorType(error) === 'GROUP_AUTHORIZATION_FAILED') {
-      throw new ConfigError(`Kafka refused to describe consumer group ${groupId} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${groupId}.`, { cause: error });
+    if (classifyKafkaError(error).kind === 'not-authorized') {
+      throw new TaskFailedError(`Kafka refused to describe consumer group ${groupId} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${groupId}.`, { cause: error });
     }
     if (/group coordinator/i.test(rootMessage(error))) {
       // Kafka answers FindCoordinator for a group the principal may not DESCRIBE with
@@ -92,8 +92,8 @@ export async function measureGroupLag(admin: Admin, expectation: ConsumerGroupEx
     committed = await admin.fetchOffsets({ groupId: group });
     existing = new Set(await admin.listTopics());
   } catch (error) {
-    if (errorType(error) === 'GROUP_AUTHORIZATION_FAILED') {
-      throw new ConfigError(`Kafka refused to read the offsets of consumer group ${group} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${group} and on its topics.`, { cause: error });
+    if (classifyKafkaError(error).kind === 'not-authorized') {
+      throw new TaskFailedError(`Kafka refused to read the offsets of consumer group ${group} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${group} and on its topics.`, { cause: error });
     }
     throw kafkaError(error, cluster, `read the committed offsets of group ${group}`);
   }

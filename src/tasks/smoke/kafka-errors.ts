@@ -1,27 +1,18 @@
+import { classifyKafkaError, kafkaErrorType } from '../../clients/kafka.js';
+
 /** The Kafka error name of a kafkajs error ("TOPIC_AUTHORIZATION_FAILED"), looking through its retry wrappers. */
-export function errorType(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 6; depth += 1) {
-    const type = (current as { type?: unknown }).type;
-    if (typeof type === 'string') return type;
-    const nested = (current as { errors?: unknown[] }).errors?.[0];
-    current = nested ?? (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+export const errorType = kafkaErrorType;
 
 /**
- * Errors of a metadata answer in which a partition has no leader. kafkajs rejects the whole
- * answer then, so callers cannot see which partition; right after a topic is created or grown
- * this lasts a moment.
+ * Errors saying a topic or partition is not served yet: no leader, or "This server does not host
+ * this topic-partition" from a broker still catching up after heavy topic churn. kafkajs rejects
+ * the whole metadata answer then; asking again a moment later succeeds.
  */
-const LEADERLESS = new Set(['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
-
 export function isLeaderless(error: unknown): boolean {
-  return LEADERLESS.has(errorType(error) ?? '');
+  return classifyKafkaError(error).kind === 'not-ready';
 }
 
-/** Runs `read` again while its error says a partition has no leader yet, for at most `ms`. */
+/** Runs `read` again while its error says a topic or partition is not served yet, for at most `ms`. */
 export async function retryWhileLeaderless<T>(read: () => Promise<T>, ms: number): Promise<T> {
   const giveUpAt = Date.now() + ms;
   for (;;) {

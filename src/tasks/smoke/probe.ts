@@ -1,14 +1,14 @@
 import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer } from 'kafkajs';
-import { kafkaError, rootMessage } from '../../clients/kafka.js';
+import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
-import { ConfigError, SynchookError, UnreachableError, messageOf } from '../../errors.js';
+import { ConfigError, SynchookError, TaskFailedError, UnreachableError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { SmokeSection } from './config.js';
 import { ProbeDeadlineReached, createGuard, settleWithin } from './deadline.js';
 import { partitionOf, plainProbeValue, probeHeaders, readProbeHeaders, sha256 } from './records.js';
 import type { ProbeSerde } from './serde.js';
-import { errorType } from './kafka-errors.js';
+import { errorType, isLeaderless } from './kafka-errors.js';
 import { endOffsets, prepareProbeTopic, type ProbeTopic } from './topic.js';
 import type { ReceivedRecord, SentRecord } from './verify.js';
 
@@ -169,7 +169,18 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
         const message: Message = { key: `${runId}-${seq}`, value: values[index]!, partition, timestamp: String(sentAt), headers: probeHeaders({ runId, seq, sentAt, sha256: checksum }) };
         return { message, record: { seq, partition, sentAt, sha256: checksum } };
       });
-      await watch(probeProducer.send({ topic: probed.name, acks: -1, timeout: cluster.requestTimeout, messages: batch.map(({ message }) => message) }));
+      // A broker still catching up after topic churn answers "does not host this topic-partition"
+      // for a while: ask again until the probe's deadline (watch() ends the wait there).
+      for (;;) {
+        try {
+          await watch(probeProducer.send({ topic: probed.name, acks: -1, timeout: cluster.requestTimeout, messages: batch.map(({ message }) => message) }));
+          break;
+        } catch (error) {
+          if (!isLeaderless(error)) throw error;
+          lastError = error;
+          await watch(new Promise((resolve) => setTimeout(resolve, 250)));
+        }
+      }
       const ackedAt = Date.now();
       for (const { record } of batch) sent.push({ ...record, ackedAt });
     }
@@ -236,8 +247,8 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
     }
     if (error instanceof SynchookError) return error;
     const type = errorType(error);
-    if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED') {
-      return new ConfigError(
+    if (classifyKafkaError(error).kind === 'not-authorized') {
+      return new TaskFailedError(
         `Kafka refused to ${PHASE_TEXT[phase]} (${rootMessage(error)}). Grant the synchook principal WRITE and READ on topic ${input.topic} and READ and DELETE on groups with prefix ${section.groupIdPrefix}.`,
         { cause: error },
       );

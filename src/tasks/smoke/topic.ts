@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { kafkaError, rootMessage } from '../../clients/kafka.js';
+import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { ConfigError, TaskFailedError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -56,8 +56,8 @@ async function createProbeTopic(admin: Admin, section: SmokeSection, name: strin
   } catch (error) {
     const detail = rootMessage(error);
     const type = errorType(error);
-    if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
-      throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Grant the synchook principal CREATE on topic ${name}, or create the topic in PreSync and set smoke.createTopic: false.`, { cause: error });
+    if (classifyKafkaError(error).kind === 'not-authorized') {
+      throw new TaskFailedError(`cannot create probe topic ${name}: ${detail}. Grant the synchook principal CREATE on topic ${name}, or create the topic in PreSync and set smoke.createTopic: false.`, { cause: error });
     }
     if (type === 'INVALID_REPLICATION_FACTOR') {
       throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Set smoke.replicationFactor to at most the number of brokers.`, { cause: error });

@@ -1,53 +1,63 @@
-import type { Admin, ITopicConfig, ITopicMetadata } from 'kafkajs';
-import { TaskFailedError } from '../../errors.js';
+import type { Admin } from 'kafkajs';
+import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
+import { kafkaErrorType } from '../../clients/kafka.js';
+import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { chunk, mapBounded, sleep } from './batch.js';
+import { chunk, mapBounded } from './batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
-import type { ConfigChange, TopicPlanState } from './diff.js';
-import { ConfigResourceTypes } from './kafka-enums.js';
-import { isConnectionFailure } from '../../clients/kafka.js';
-import { kafkaErrorType } from './kafka-errors.js';
-import { describeTopicConfigs } from './cluster.js';
+import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
 import { sameConfigValue } from './config-values.js';
+import type { ConfigChange, TopicCreation, TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
+import { differencesFromDeclaration } from './raced.js';
+import { METADATA_BATCH_SIZE, leaderCheck, waitUntilReady, type SettleOutcome } from './settle.js';
 
 const ALTER_CONCURRENCY = 4;
-const LEADER_POLL_MS = 150;
+const CREATE_CONCURRENCY = 2;
+/** Rounds of CreateTopics for topics whose creation the broker could not confirm in time. */
+const CREATE_ATTEMPTS = 3;
 
 export interface ApplyTopicsInput {
+  /** kafkajs's admin, for CreatePartitions and DeleteTopics. */
   admin: Admin;
+  /** Per-topic results for CreateTopics, IncrementalAlterConfigs and Metadata. */
+  kafkaAdmin: KafkaAdmin;
   state: TopicPlanState;
   /** Broker-side timeout of CreateTopics, CreatePartitions and DeleteTopics, in ms. */
   requestTimeoutMs: number;
-  /** How long to wait until the broker serves the changes, in ms (already bounded by the task deadline). */
+  /** How long to wait for the broker to serve the changes without any progress (topics.settleTimeout), in ms. */
   settleTimeoutMs: number;
   signal: AbortSignal;
   log: Logger;
 }
 
 export interface TopicApplyResult {
+  /** Topics the broker confirmed creating for this run. */
   created: string[];
-  /** Declared new, but created by someone else (a concurrent run) before this one got there. */
+  /** Declared new, but created by someone else after the plan, exactly as declared; not counted as created. */
   alreadyExisted: string[];
   partitionsIncreased: string[];
   configsChanged: string[];
   deleted: string[];
+  /** Written, but not yet served by the broker when the run stopped waiting. */
+  notServed: number;
 }
 
+type Failure = (step: string, detail: string, cause?: unknown) => SynchookError;
+
 /**
- * Applies a topic plan: one CreateTopics request per batch of new topics, one CreatePartitions
- * request for every increase, AlterConfigs with each topic's full config in batches, then the
- * deletions. Kafka's controller answers once a change is committed, before the brokers serve it,
- * so apply then waits until the broker shows every change: a leader for every new partition, the
- * new configs, deleted topics gone. A rerun right after therefore plans nothing. Stops at the
- * first failed step with an error that says what was applied before it.
+ * Applies a topic plan: the deletions, CreateTopics per batch of new topics, one CreatePartitions
+ * request for every increase, IncrementalAlterConfigs for the declared keys that change. Each
+ * item counts as done only when the broker confirms it. Then apply waits until the broker serves
+ * every change (see settle.ts), so a rerun right after plans nothing. Stops at the first failed
+ * step with an error that says what was applied before it.
  */
 export async function applyTopicPlan(input: ApplyTopicsInput): Promise<TopicApplyResult> {
-  const result: TopicApplyResult = { created: [], alreadyExisted: [], partitionsIncreased: [], configsChanged: [], deleted: [] };
+  const result: TopicApplyResult = { created: [], alreadyExisted: [], partitionsIncreased: [], configsChanged: [], deleted: [], notServed: 0 };
   const stopIfAborted = () => {
     if (input.signal.aborted) throw input.signal.reason;
   };
-  const failed = (step: string, detail: string, cause?: unknown) =>
+  const failed: Failure = (step, detail, cause) =>
     new TaskFailedError(`topics: ${step} failed: ${detail}. Applied before the failure: ${describeApplied(result)}. Fix the cause and run again; synchook picks up where this run stopped.`, { cause });
 
   const timed = async (step: string, body: () => Promise<void>) => {
@@ -59,50 +69,89 @@ export async function applyTopicPlan(input: ApplyTopicsInput): Promise<TopicAppl
   // Deletions first: they are the writes an ACL most often refuses, and a refusal then leaves
   // every other change unwritten rather than half of the plan applied.
   await timed('delete topics', () => deleteTopics(input, result, failed));
-  await timed('create topics', () => createTopics(input, result, failed));
+  let raced: RacedCreations = { topics: [], askedBefore: new Set() };
+  await timed('create topics', async () => {
+    raced = await createTopics(input, result, failed);
+  });
   await timed('add partitions', () => increasePartitions(input, result, failed));
   await timed('alter configs', () => alterConfigs(input, result, failed));
-  const until = Date.now() + input.settleTimeoutMs;
-  await timed('wait for leaders', () => waitForLeaders(input, result, failed, until));
-  await timed('wait for configs', () => waitForConfigs(input, result, failed, until));
-  await timed('wait for deletions', () => waitForDeletions(input, result, failed, until));
+  await timed('wait for leaders', () => waitForLeaders(input, result, raced));
+  await timed('compare topics created meanwhile', () => compareRacedTopics(input, result, raced, failed));
+  await timed('wait for configs', () => waitForConfigs(input, result));
+  await timed('wait for deletions', () => waitForDeletions(input, result));
   return result;
 }
 
-type Failure = (step: string, detail: string, cause?: unknown) => TaskFailedError;
+interface RacedCreations {
+  /** Declared new, answered TOPIC_ALREADY_EXISTS. */
+  topics: TopicCreation[];
+  /** Of those, the ones an earlier request of this run may have created (it timed out unconfirmed). */
+  askedBefore: Set<string>;
+}
 
-async function createTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
+/** Creates the new topics; returns those found existing (TOPIC_ALREADY_EXISTS), to be compared once served. */
+async function createTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<RacedCreations> {
   const refused: string[] = [];
-  await mapBounded(chunk(input.state.creates, CREATE_BATCH_SIZE), 2, async (batch) => {
-    const topics: ITopicConfig[] = batch.map((creation) => ({
-      topic: creation.name,
-      numPartitions: creation.partitions ?? -1,
-      replicationFactor: creation.replicationFactor ?? -1,
-      configEntries: Object.entries(creation.config).map(([name, value]) => ({ name, value })),
-    }));
-    const errors = new Map<string, string>();
-    try {
-      // Leaders are awaited once for all topics at the end, not per batch. kafkajs answers false
-      // when every refusal was TOPIC_ALREADY_EXISTS, without saying which topics those were; the
-      // batch then counts as created (by this run or a concurrent one) and all of it is awaited.
-      const allNew = await input.admin.createTopics({ topics, waitForLeaders: false, timeout: input.requestTimeoutMs });
-      if (!allNew) input.log.info({ topics: batch.length }, 'some topics of the batch were created meanwhile by another run; counted as done');
-    } catch (error) {
-      const items = (error as { errors?: unknown }).errors;
-      // Not the broker refusing topics (a lost connection, a timeout): the caller maps it (exit 3).
-      if (!Array.isArray(items)) throw error;
-      for (const item of items as Array<{ topic?: string; type?: string }>) if (item.topic) errors.set(item.topic, item.type ?? 'UNKNOWN');
-    }
-    for (const creation of batch) {
-      const type = errors.get(creation.name);
-      if (type === undefined) result.created.push(creation.name);
-      // A concurrent run created it first: the declared state is reached all the same.
-      else if (type === 'TOPIC_ALREADY_EXISTS') result.alreadyExisted.push(creation.name);
-      else refused.push(`${creation.name} (${type})`);
-    }
-  });
-  if (result.alreadyExisted.length > 0) input.log.info({ topics: result.alreadyExisted }, 'topics already existed (created concurrently); counted as done');
+  const raced: TopicCreation[] = [];
+  /** Topics a request of this run may have created without the broker confirming it (a timeout). */
+  const unconfirmed = new Set<string>();
+  let todo = input.state.creates;
+  for (let attempt = 1; todo.length > 0; attempt += 1) {
+    const retry: TopicCreation[] = [];
+    await mapBounded(chunk(todo, CREATE_BATCH_SIZE), CREATE_CONCURRENCY, async (batch) => {
+      const results = await input.kafkaAdmin.createTopics(batch, { timeoutMs: input.requestTimeoutMs });
+      for (const creation of batch) {
+        const outcome: ItemResult | undefined = results.get(creation.name);
+        if (outcome?.ok) result.created.push(creation.name);
+        else if (outcome?.error.type === 'TOPIC_ALREADY_EXISTS') raced.push(creation);
+        else if ((outcome === undefined || outcome.error.retriable) && attempt < CREATE_ATTEMPTS) {
+          unconfirmed.add(creation.name);
+          retry.push(creation);
+        } else refused.push(`${creation.name} (${outcome ? `${outcome.error.type}: ${outcome.error.message}` : 'no answer for this topic'})`);
+      }
+    });
+    if (retry.length > 0) input.log.info({ topics: retry.length, attempt }, 'topics: the broker did not confirm every creation in time; asking again for those');
+    todo = retry;
+  }
   if (refused.length > 0) throw failed('creating topics', `the broker refused ${listSome(refused)}`);
+  return { topics: raced, askedBefore: unconfirmed };
+}
+
+/**
+ * Reads back the topics someone else created between plan and apply: one exactly as declared is
+ * reported as already existing (never as created by this run); one that differs is a conflict
+ * that names the topic and what differs.
+ */
+async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyResult, raced: RacedCreations, failed: Failure): Promise<void> {
+  if (raced.topics.length === 0) return;
+  const names = raced.topics.map((creation) => creation.name);
+  const metadata = new Map<string, TopicMetadataResult>();
+  for (const batch of chunk(names, METADATA_BATCH_SIZE)) for (const [name, item] of await input.kafkaAdmin.topicMetadata(batch)) metadata.set(name, item);
+  const configs = await describeTopicConfigs(input.admin, names);
+  const conflicts: string[] = [];
+  for (const creation of raced.topics) {
+    const found = metadata.get(creation.name);
+    if (!found?.ok) {
+      conflicts.push(`${creation.name} (created by someone else, then gone: ${found?.error.type ?? 'not in the metadata'})`);
+      continue;
+    }
+    const differences = differencesFromDeclaration(creation, {
+      partitions: found.partitions.length,
+      replicationFactor: replicationFactorOf(found.partitions.map((partition) => partition.replicas.length)),
+      config: configs.get(creation.name) ?? new Map<string, ActualConfigEntry>(),
+    });
+    if (differences.length > 0) conflicts.push(`${creation.name} (${differences.join(', ')})`);
+    // A match the broker could not confirm earlier to this run's own request is most likely its own.
+    else if (raced.askedBefore.has(creation.name)) result.created.push(creation.name);
+    else result.alreadyExisted.push(creation.name);
+  }
+  if (result.alreadyExisted.length > 0) input.log.info({ topics: result.alreadyExisted.length }, 'topics: some declared topics were created meanwhile by someone else, exactly as declared; not counted as created by this run');
+  if (conflicts.length > 0) {
+    throw failed(
+      'creating topics',
+      `${conflicts.length === 1 ? 'a topic was' : `${conflicts.length} topics were`} created by someone else after the plan read the cluster, and differ${conflicts.length === 1 ? 's' : ''} from the declaration: ${listSome(conflicts, 3)}. synchook did not change ${conflicts.length === 1 ? 'it' : 'them'}; run the plan again to see the difference, or find out who else creates topics under this prefix`,
+    );
+  }
 }
 
 async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
@@ -116,50 +165,31 @@ async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyRes
     if (kafkaErrorType(error) === undefined) throw error;
     // The response names only the first refusal; read back which topics reached their count
     // (a concurrent run may have added the partitions first).
-    const counts = await partitionCounts(input.admin, increases.map(({ name }) => name)).catch(() => new Map<string, number>());
+    const counts = await input.kafkaAdmin.topicMetadata(increases.map(({ name }) => name)).catch(() => new Map());
     const missing: string[] = [];
     for (const increase of increases) {
-      if ((counts.get(increase.name) ?? 0) >= increase.to) result.partitionsIncreased.push(increase.name);
+      const found = counts.get(increase.name);
+      if (found?.ok && found.partitions.length >= increase.to) result.partitionsIncreased.push(increase.name);
       else missing.push(`${increase.name} (${increase.from} → ${increase.to})`);
     }
     if (missing.length > 0) throw failed('adding partitions', `${listSome(missing)} (${kafkaErrorType(error) ?? (error as Error).message})`, error);
   }
 }
 
+/** IncrementalAlterConfigs: only the declared keys that change are SET, pruned keys DELETEd; the rest of each topic's config is not touched. */
 async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const changes = input.state.configChanges;
   if (changes.length === 0) return;
-  const send = (batch: typeof changes) =>
-    input.admin.alterConfigs({
-      validateOnly: false,
-      resources: batch.map((change) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: change.name,
-        // The whole dynamic config: AlterConfigs replaces it, so undeclared keys set on the topic ride along.
-        configEntries: Object.entries(change.full).map(([name, value]) => ({ name, value })),
-      })),
-    });
   const refused: string[] = [];
-  let firstError: unknown;
   await mapBounded(chunk(changes, ALTER_BATCH_SIZE), ALTER_CONCURRENCY, async (batch) => {
-    try {
-      await send(batch);
-      result.configsChanged.push(...batch.map(({ name }) => name));
-    } catch (error) {
-      if (kafkaErrorType(error) === undefined) throw error;
-      // Only the first refused resource is reported; setting the same full config again is harmless, so retry one by one.
-      await mapBounded(batch, 8, async (change) => {
-        try {
-          await send([change]);
-          result.configsChanged.push(change.name);
-        } catch (single) {
-          firstError ??= single;
-          refused.push(`${change.name} (${kafkaErrorType(single) ?? (single as Error).message})`);
-        }
-      });
+    const results = await input.kafkaAdmin.alterTopicConfigs(batch);
+    for (const change of batch) {
+      const outcome = results.get(change.name);
+      if (outcome?.ok) result.configsChanged.push(change.name);
+      else refused.push(`${change.name} (${outcome ? `${outcome.error.type}: ${outcome.error.message}` : 'no answer for this topic'})`);
     }
   });
-  if (refused.length > 0) throw failed('changing topic configs', `the broker refused ${listSome(refused)}`, firstError);
+  if (refused.length > 0) throw failed('changing topic configs', `the broker refused ${listSome(refused)}`);
 }
 
 async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
@@ -172,9 +202,9 @@ async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, f
     if (kafkaErrorType(error) === undefined) throw error;
     // Deleted by a concurrent run counts as done (kafkajs retries UNKNOWN_TOPIC_OR_PARTITION until
     // it gives up); read back what is left.
-    const left = await input.admin
-      .fetchTopicMetadata()
-      .then(({ topics }) => new Set(topics.map((topic) => topic.name)))
+    const left = await input.kafkaAdmin
+      .topicMetadata(names)
+      .then((found) => new Set(names.filter((name) => found.get(name)?.ok === true)))
       .catch(() => new Set(names));
     const remaining = names.filter((name) => left.has(name));
     result.deleted.push(...names.filter((name) => !left.has(name)));
@@ -185,98 +215,74 @@ async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, f
 }
 
 /** Waits until every created or grown topic has its partitions, each with a leader. */
-async function waitForLeaders(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure, until: number): Promise<void> {
+async function waitForLeaders(input: ApplyTopicsInput, result: TopicApplyResult, raced: RacedCreations): Promise<void> {
   const expected = new Map<string, number>();
-  const done = new Set([...result.created, ...result.alreadyExisted]);
-  for (const creation of input.state.creates) if (done.has(creation.name)) expected.set(creation.name, creation.partitions ?? 1);
-  for (const increase of input.state.partitionIncreases) expected.set(increase.name, increase.to);
-  if (expected.size === 0) return;
-  let pending = [...expected.keys()];
-  let lastProblem = '';
-  await pollUntil(input, until, async () => {
-    try {
-      const { topics } = await input.admin.fetchTopicMetadata({ topics: pending });
-      pending = topics.filter((topic) => !isReady(topic, expected.get(topic.name) ?? 1)).map((topic) => topic.name);
-      lastProblem = pending.length > 0 ? describeLeaderless(topics.filter((topic) => pending.includes(topic.name)), expected) : '';
-    } catch (error) {
-      const type = kafkaErrorType(error);
-      // A new topic is UNKNOWN_TOPIC_OR_PARTITION, a new partition LEADER_NOT_AVAILABLE, until the broker has caught up.
-      if (type !== 'LEADER_NOT_AVAILABLE' && type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'NOT_LEADER_FOR_PARTITION') throw error;
-      lastProblem = `the broker still answers ${type}`;
-    }
-    return pending.length === 0;
-  }, () =>
-    failed('waiting for partition leaders', `after ${seconds(input.settleTimeoutMs)}, ${pending.length} topic${pending.length === 1 ? '' : 's'} still lack a leader for some partition (${listSome(pending)}; ${lastProblem}); check the brokers' health`),
-  );
+  const created = new Set(result.created);
+  for (const creation of input.state.creates) if (created.has(creation.name)) expected.set(creation.name, creation.partitions ?? 1);
+  // Someone else's topic may have fewer partitions than declared; the comparison after the wait says so.
+  for (const creation of raced.topics) expected.set(creation.name, 1);
+  for (const increase of input.state.partitionIncreases) if (result.partitionsIncreased.includes(increase.name)) expected.set(increase.name, increase.to);
+  const outcome = await waitUntilReady('a leader for every new partition', [...expected.keys()], (batch) => leaderCheck(input.kafkaAdmin, batch, expected), settleOptions(input));
+  stopUnlessSettled(input, result, outcome, 'partition leaders');
 }
 
 /** Waits until the broker describes every changed topic with its new config. */
-async function waitForConfigs(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure, until: number): Promise<void> {
+async function waitForConfigs(input: ApplyTopicsInput, result: TopicApplyResult): Promise<void> {
   const changed = new Set(result.configsChanged);
-  let pending = input.state.configChanges.filter((change) => changed.has(change.name));
-  if (pending.length === 0) return;
-  await pollUntil(input, until, async () => {
-    const described = await describeTopicConfigs(input.admin, pending.map((change) => change.name));
-    pending = pending.filter((change) => !showsChange(described.get(change.name), change));
-    return pending.length === 0;
-  }, () => failed('waiting for the new configs', `after ${seconds(input.settleTimeoutMs)}, the broker still describes ${listSome(pending.map((change) => change.name))} with the old config; check the brokers' health`));
+  const byName = new Map(input.state.configChanges.filter((change) => changed.has(change.name)).map((change) => [change.name, change]));
+  const outcome = await waitUntilReady(
+    'the new topic configs',
+    [...byName.keys()],
+    async (batch) => {
+      const described = await describeTopicConfigs(input.admin, batch);
+      return { ready: batch.filter((name) => showsChange(described.get(name), byName.get(name)!)), problem: `${batch[0]}: still described with the old config` };
+    },
+    { ...settleOptions(input), batchSize: 250, concurrency: 4 },
+  );
+  stopUnlessSettled(input, result, outcome, 'the new configs');
 }
 
 /** Waits until deleted topics are gone from the broker's metadata. */
-async function waitForDeletions(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure, until: number): Promise<void> {
-  let pending = result.deleted;
-  if (pending.length === 0) return;
-  await pollUntil(input, until, async () => {
-    const { topics } = await input.admin.fetchTopicMetadata();
-    const present = new Set(topics.map((topic) => topic.name));
-    pending = pending.filter((name) => present.has(name));
-    return pending.length === 0;
-  }, () => failed('waiting for deleted topics to disappear', `after ${seconds(input.settleTimeoutMs)}, the broker still lists ${listSome(pending)}; check the brokers' health`));
+async function waitForDeletions(input: ApplyTopicsInput, result: TopicApplyResult): Promise<void> {
+  const outcome = await waitUntilReady(
+    'the deletions',
+    result.deleted,
+    async (batch) => {
+      const found = await input.kafkaAdmin.topicMetadata(batch);
+      return { ready: batch.filter((name) => found.get(name)?.ok !== true), problem: `${batch[0]}: still listed` };
+    },
+    settleOptions(input),
+  );
+  stopUnlessSettled(input, result, outcome, 'deleted topics to disappear');
+}
+
+function settleOptions(input: ApplyTopicsInput) {
+  return { stallTimeoutMs: input.settleTimeoutMs, signal: input.signal, log: input.log };
+}
+
+/** A wait that ended before everything was served is a deadline: exit 3, saying what was written and what is not served yet. */
+function stopUnlessSettled(input: ApplyTopicsInput, result: TopicApplyResult, outcome: SettleOutcome, what: string): void {
+  if (outcome.pending.length === 0) return;
+  result.notServed = outcome.pending.length;
+  const why =
+    outcome.stopped === 'aborted'
+      ? `the run stopped (${(input.signal.reason as Error | undefined)?.message ?? 'aborted'}) while waiting for ${what}`
+      : `the broker made no progress for ${seconds(input.settleTimeoutMs)} (topics.settleTimeout) while synchook waited for ${what}`;
+  throw new UnreachableError(
+    `topics: ${why}; ${outcome.pending.length} topic${outcome.pending.length === 1 ? ' is' : 's are'} not served yet (${listSome(outcome.pending)}${outcome.lastProblem ? `; ${outcome.lastProblem}` : ''}). Applied before the stop: ${describeApplied(result)}. Check the brokers' health, or raise topics.settleTimeout, and run again.`,
+  );
 }
 
 /** The declared values are set on the topic and pruned keys are gone (keys others add meanwhile do not matter). */
 function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change: ConfigChange): boolean {
   if (!actual) return false;
-  const setAsDeclared = Object.entries(change.full).every(([key, value]) => actual.get(key)?.own === true && sameConfigValue(actual.get(key)!.value, value));
-  const pruned = change.changed.filter((key) => key.to === undefined).every((key) => actual.get(key.key)?.own !== true);
-  return setAsDeclared && pruned;
-}
-
-/** Calls check every LEADER_POLL_MS until it returns true; past `until` (or on abort), throws onTimeout(). */
-async function pollUntil(input: ApplyTopicsInput, until: number, check: () => Promise<boolean>, onTimeout: () => Error): Promise<void> {
-  for (;;) {
-    let ready = false;
-    try {
-      ready = await check();
-    } catch (error) {
-      // The writes are done; a connection lost while checking them is waited out until the deadline.
-      if (!isConnectionFailure(error) || Date.now() >= until) throw error;
-    }
-    if (ready) return;
-    if (Date.now() >= until || input.signal.aborted) throw onTimeout();
-    await sleep(LEADER_POLL_MS, input.signal);
-  }
+  const set = Object.entries(change.set).every(([key, value]) => actual.get(key)?.own === true && sameConfigValue(actual.get(key)!.value, value));
+  const deleted = change.delete.every((key) => actual.get(key)?.own !== true);
+  return set && deleted;
 }
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
-}
-
-function isReady(topic: ITopicMetadata, partitions: number): boolean {
-  // With the broker default (-1) the count is not known here; at least one partition is.
-  return topic.partitions.length >= partitions && topic.partitions.every((partition) => partition.leader >= 0);
-}
-
-function describeLeaderless(topics: ITopicMetadata[], expected: ReadonlyMap<string, number>): string {
-  return topics
-    .slice(0, 3)
-    .map((topic) => `${topic.name}: ${topic.partitions.filter((partition) => partition.leader >= 0).length} of ${Math.max(expected.get(topic.name) ?? 1, topic.partitions.length)} partitions have a leader`)
-    .join(', ');
-}
-
-async function partitionCounts(admin: Admin, names: string[]): Promise<Map<string, number>> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: names });
-  return new Map(topics.map((topic) => [topic.name, topic.partitions.length]));
 }
 
 function listSome(items: string[], max = 5): string {
@@ -286,10 +292,11 @@ function listSome(items: string[], max = 5): string {
 export function describeApplied(result: TopicApplyResult): string {
   const parts = [
     result.created.length && `${result.created.length} topic${result.created.length === 1 ? '' : 's'} created`,
-    result.alreadyExisted.length && `${result.alreadyExisted.length} already created by another run`,
+    result.alreadyExisted.length && `${result.alreadyExisted.length} found already created by someone else as declared`,
     result.partitionsIncreased.length && `${result.partitionsIncreased.length} with more partitions`,
     result.configsChanged.length && `${result.configsChanged.length} config${result.configsChanged.length === 1 ? '' : 's'} changed`,
     result.deleted.length && `${result.deleted.length} deleted`,
   ].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : 'nothing';
+  const served = result.notServed > 0 ? ` (${result.notServed} of these not yet served by the broker)` : '';
+  return parts.length > 0 ? `${parts.join(', ')}${served}` : 'nothing';
 }

@@ -4,8 +4,8 @@ import { chunk, mapBounded } from './batch.js';
 import { describeTopicConfigs } from './cluster.js';
 import type { ConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
 import { suggestKey } from './diff.js';
-import { ConfigResourceTypes } from './kafka-enums.js';
-import { kafkaErrorType } from './kafka-errors.js';
+import type { KafkaAdmin, KafkaItemError, TopicConfigAlteration } from '../../clients/kafka/admin.js';
+import { kafkaErrorType } from '../../clients/kafka.js';
 
 export const CREATE_BATCH_SIZE = 500;
 export const ALTER_BATCH_SIZE = 250;
@@ -16,6 +16,8 @@ const REQUEST_LEVEL_ERRORS = new Set(['REQUEST_TIMED_OUT', 'NOT_CONTROLLER', 'NE
 
 export interface BrokerValidationInput {
   admin: Admin;
+  /** Per-topic results, for the validate-only IncrementalAlterConfigs. */
+  kafkaAdmin: KafkaAdmin;
   state: TopicPlanState;
   /** Topic config names the broker listed; used to explain a refused key. */
   knownConfigKeys: Set<string>;
@@ -27,7 +29,7 @@ export interface BrokerValidationInput {
 
 /**
  * Asks the broker whether it would accept the plan, without changing anything: validate-only
- * CreateTopics for new topics, validate-only AlterConfigs with the full config of changed topics,
+ * CreateTopics for new topics, validate-only IncrementalAlterConfigs with the keys that change,
  * validate-only CreatePartitions for increases. The broker's own rules decide (config names,
  * values, policies, replication factor); kafkajs drops the broker's error text, so a refused
  * topic is narrowed down to the refused keys with further validate-only requests.
@@ -165,61 +167,53 @@ async function refusedCreationKeys(input: BrokerValidationInput, creation: Topic
 
 // --- config changes of existing topics --------------------------------------------------------
 
-async function tryAlter(admin: Admin, resources: Array<{ name: string; config: Record<string, string> }>): Promise<string | undefined> {
-  try {
-    await admin.alterConfigs({
-      validateOnly: true,
-      resources: resources.map(({ name, config }) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(config).map(([key, value]) => ({ name: key, value })) })),
-    });
-    return undefined;
-  } catch (error) {
-    const type = kafkaErrorType(error);
-    if (type === undefined || REQUEST_LEVEL_ERRORS.has(type)) throw error;
-    return type;
-  }
+/** Per topic, the broker's error for the alteration; throws when the request itself failed. */
+async function tryAlter(admin: KafkaAdmin, alterations: TopicConfigAlteration[]): Promise<Map<string, KafkaItemError>> {
+  const results = await admin.alterTopicConfigs(alterations, { validateOnly: true });
+  const refused = new Map<string, KafkaItemError>();
+  for (const [name, outcome] of results) if (!outcome.ok) refused.set(name, outcome.error);
+  return refused;
 }
 
+/**
+ * Validate-only IncrementalAlterConfigs with the keys apply will set and delete: the answer names
+ * each refused topic with the broker's own message, so only keys of refused topics are narrowed.
+ */
 async function validateConfigChanges(input: BrokerValidationInput, explain: KeyExplainer): Promise<Violation[]> {
   const changes = input.state.configChanges;
   if (changes.length === 0) return [];
-  const refusedBatches = await mapBounded(chunk(changes, ALTER_BATCH_SIZE), 4, async (batch) => {
-    const type = await tryAlter(input.admin, batch.map((change) => ({ name: change.name, config: change.full })));
-    return type === undefined ? [] : batch;
-  });
-  const suspects = refusedBatches.flat();
-  if (suspects.length === 0) return [];
-  // AlterConfigs reports the first refused resource without naming it: ask again per topic.
-  const perTopic = await mapBounded(suspects, NARROWING_CONCURRENCY, async (change) => ({ change, type: await tryAlter(input.admin, [{ name: change.name, config: change.full }]) }));
+  const refusedBatches = await mapBounded(chunk(changes, ALTER_BATCH_SIZE), 4, (batch) => tryAlter(input.kafkaAdmin, batch));
+  const refused = new Map(refusedBatches.flatMap((batch) => [...batch]));
   const violations: Violation[] = [];
-  for (const { change, type } of perTopic) {
-    if (type === undefined) continue;
-    violations.push(...(await describeRefusedConfigChange(input, change, type, explain)));
+  for (const change of changes) {
+    const error = refused.get(change.name);
+    if (error) violations.push(...(await describeRefusedConfigChange(input, change, error, explain)));
   }
   return violations;
 }
 
-async function describeRefusedConfigChange(input: BrokerValidationInput, change: ConfigChange, type: string, explain: KeyExplainer): Promise<Violation[]> {
+async function describeRefusedConfigChange(input: BrokerValidationInput, change: ConfigChange, error: KafkaItemError, explain: KeyExplainer): Promise<Violation[]> {
   const violation = (message: string, rule = 'broker-refused-config'): Violation => ({ resource: `topic ${change.name}`, rule, message, file: change.source });
+  const { type } = error;
   if (type === 'TOPIC_AUTHORIZATION_FAILED') {
     return [violation(`synchook's principal may not change this topic's config (${type}). Grant it ALTER_CONFIGS and DESCRIBE_CONFIGS on the topic (or its prefix).`, 'not-authorized')];
   }
   if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return [violation(`the topic disappeared while synchook was planning (${type}). Run again.`, 'topic-vanished')];
   }
-  // The config as it is today, with one declared change at a time.
-  const before: Record<string, string> = { ...change.full };
-  for (const key of change.changed) {
-    if (key.from != null && !key.fromDefault) before[key.key] = key.from;
-    else delete before[key.key];
-  }
-  const candidates = change.changed.filter((key) => key.to !== undefined);
-  const refused = await mapBounded(candidates, NARROWING_CONCURRENCY, async (key) => ((await tryAlter(input.admin, [{ name: change.name, config: { ...before, [key.key]: key.to! } }])) ? key : undefined));
-  const keys = refused.filter((key): key is NonNullable<typeof key> => key !== undefined);
+  // One declared change at a time, to name the refused keys.
+  const candidates = Object.entries(change.set);
+  const refused = await mapBounded(candidates, NARROWING_CONCURRENCY, async ([key, value]) => {
+    const single = await tryAlter(input.kafkaAdmin, [{ name: change.name, set: { [key]: value }, delete: [] }]);
+    const keyError = single.get(change.name);
+    return keyError ? { key, value, error: keyError } : undefined;
+  });
+  const keys = refused.filter((item): item is NonNullable<typeof item> => item !== undefined);
   if (keys.length === 0) {
-    return [violation(`the broker refused the new config as a whole (${type}), though it accepts each change on its own; check keys that depend on each other and the broker's alter.config.policy.`)];
+    return [violation(`the broker refused the new config as a whole (${type}: ${error.message}), though it accepts each change on its own; check keys that depend on each other and the broker's alter.config.policy.`)];
   }
   const out: Violation[] = [];
-  for (const key of keys) out.push(violation(`the broker refused config ${key.key}=${key.to} (${type})${await explain(key.key)}. Fix the key or its value.`));
+  for (const key of keys) out.push(violation(`the broker refused config ${key.key}=${key.value} (${key.error.type}: ${key.error.message})${await explain(key.key)}. Fix the key or its value.`));
   return out;
 }
 

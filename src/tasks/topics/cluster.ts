@@ -56,8 +56,13 @@ export async function describeTopicConfigs(admin: Admin, names: readonly string[
 }
 
 function fromMetadata(topic: ITopicMetadata): ActualTopic {
+  return { name: topic.name, partitions: topic.partitions.length, replicationFactor: replicationFactorOf(topic.partitions.map((partition) => partition.replicas.length)) };
+}
+
+/** The replica count most partitions have (a reassignment in progress may leave a few different). */
+export function replicationFactorOf(replicaCounts: readonly number[]): number {
   const counts = new Map<number, number>();
-  for (const partition of topic.partitions) counts.set(partition.replicas.length, (counts.get(partition.replicas.length) ?? 0) + 1);
+  for (const replicas of replicaCounts) counts.set(replicas, (counts.get(replicas) ?? 0) + 1);
   let replicationFactor = 0;
   let most = -1;
   for (const [replicas, count] of counts) {
@@ -66,5 +71,5 @@ function fromMetadata(topic: ITopicMetadata): ActualTopic {
       replicationFactor = replicas;
     }
   }
-  return { name: topic.name, partitions: topic.partitions.length, replicationFactor };
+  return replicationFactor;
 }

@@ -42,7 +42,7 @@ export const TopicsSection = z
       .meta({ description: 'forbid (default): a topic under managedPrefix that is no longer declared stops the sync. managed: it is deleted.' }),
     prune: z.boolean().default(false).meta({ description: "Revert config keys set on a topic but not declared (removed from the file, or set by hand) to the broker default. Off: such keys are left alone." }),
     validateWithBroker: z.boolean().default(true).meta({ description: 'Let the broker judge new topics and config changes in the plan (validate-only requests). Off: only local checks.' }),
-    settleTimeout: Duration.prefault('60s').meta({ description: 'How long apply waits until the broker serves the changes: a leader for every new partition, the new configs, deleted topics gone (within the task deadline).' }),
+    settleTimeout: Duration.prefault('2m').meta({ description: 'How long apply keeps waiting without progress until the broker serves the changes (a leader for every new partition, the new configs, deleted topics gone); the wait goes on as long as topics keep becoming ready, within the task deadline. Past it: exit 3.' }),
   })
   .superRefine((section, ctx) => {
     if (section.delete === 'managed' && !section.managedPrefix) {

@@ -56,10 +56,12 @@ export interface ConfigChange {
   name: string;
   source: string;
   /**
-   * The topic's whole dynamic config after the change. AlterConfigs replaces the dynamic config,
-   * so this carries every key set on the topic today, declared or not, plus the declared changes.
+   * The keys to set and their values: only the declared keys whose value differs. Apply sends
+   * them with IncrementalAlterConfigs, so keys set on the topic by anyone else stay as they are.
    */
-  full: Record<string, string>;
+  set: Record<string, string>;
+  /** Keys set on the topic but not declared, reverted to their default (prune). */
+  delete: string[];
   changed: ConfigKeyChange[];
 }
 
@@ -152,7 +154,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
         topic.fieldSources?.replicationFactor ?? topic.source,
       );
     }
-    const configChange = planConfigChange(topic, actual, options, violate);
+    const configChange = planConfigChange(topic, actual, options);
     if (configChange) {
       state.configChanges.push(configChange);
       details.push(`${configChange.changed.length} config change${configChange.changed.length === 1 ? '' : 's'}`);
@@ -165,42 +167,27 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
   return { state, changes, violations, warnings };
 }
 
-function planConfigChange(
-  topic: DesiredTopic,
-  actual: ActualTopic,
-  options: TopicPlanOptions,
-  violate: (topic: string, rule: string, message: string, file?: string) => void,
-): ConfigChange | undefined {
+function planConfigChange(topic: DesiredTopic, actual: ActualTopic, options: TopicPlanOptions): ConfigChange | undefined {
   const current = actual.config ?? new Map();
-  const full: Record<string, string> = {};
+  const set: Record<string, string> = {};
+  const pruned: string[] = [];
   const changed: ConfigKeyChange[] = [];
-  const hidden: string[] = [];
-  for (const [key, entry] of current) {
-    if (!entry.own) continue;
-    if (entry.value === null) {
-      if (!(key in topic.config)) hidden.push(key);
-      continue;
+  if (options.prune) {
+    for (const [key, entry] of current) {
+      if (!entry.own || key in topic.config) continue;
+      pruned.push(key);
+      changed.push({ key, from: entry.value, fromDefault: false });
     }
-    if (key in topic.config || !options.prune) full[key] = entry.value;
-    else changed.push({ key, from: entry.value, fromDefault: false });
   }
   for (const [key, value] of Object.entries(topic.config)) {
     const entry = current.get(key);
-    full[key] = value;
-    if (entry?.own && sameConfigValue(entry.value, value)) {
-      // Keep Kafka's own spelling ("0.5" for a declared "0.50"): the full set must not change it.
-      full[key] = entry.value!;
-      continue;
-    }
+    if (entry?.own && sameConfigValue(entry.value, value)) continue;
+    set[key] = value;
     changed.push({ key, from: entry?.value, fromDefault: entry !== undefined && !entry.own, to: value });
   }
   if (changed.length === 0) return undefined;
-  for (const key of hidden) {
-    // A sensitive value cannot be read back, so it cannot be sent again with the full set.
-    violate(topic.name, 'unreadable-config', `${key} is set on the topic but Kafka does not reveal its value, so synchook cannot keep it while changing other keys. Declare ${key} in the file.`, topic.source);
-  }
   changed.sort((a, b) => a.key.localeCompare(b.key));
-  return { name: topic.name, source: topic.source, full: sortKeys(full), changed };
+  return { name: topic.name, source: topic.source, set: sortKeys(set), delete: pruned.sort(), changed };
 }
 
 function planDeletions(

@@ -4,7 +4,7 @@ import { validatePlanWithBroker } from './broker-validation.js';
 import { readClusterTopics } from './cluster.js';
 import { TopicsSection } from './config.js';
 import { planTopicChanges, type ClusterTopics, type TopicPlanResult, type TopicPlanState } from './diff.js';
-import { kafkaFailure } from './kafka-errors.js';
+import { kafkaFailure } from '../../clients/kafka.js';
 import { loadDesiredTopics } from './load.js';
 import { isInternalTopic } from './names.js';
 
@@ -45,6 +45,7 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
       const state = withoutRefusedTopics(result);
       const refusals = await validatePlanWithBroker({
         admin,
+        kafkaAdmin: ctx.clients.kafkaAdmin(),
         state,
         knownConfigKeys: cluster.knownConfigKeys,
         describableTopics: cluster.names.filter((name) => !isInternalTopic(name)),
@@ -74,9 +75,10 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
     const admin = await ctx.clients.admin();
     const result = await applyTopicPlan({
       admin,
+      kafkaAdmin: ctx.clients.kafkaAdmin(),
       state,
       requestTimeoutMs: requestTimeout(ctx),
-      settleTimeoutMs: Math.min(section.settleTimeout, Math.max(1_000, ctx.deadline.remaining() - 1_000)),
+      settleTimeoutMs: section.settleTimeout,
       signal: ctx.signal,
       log: ctx.log,
     }).catch((error: unknown) => {
@@ -86,7 +88,8 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
       summary: describeApplied(result),
       figures: {
         declared,
-        created: result.created.length + result.alreadyExisted.length,
+        created: result.created.length,
+        alreadyExisted: result.alreadyExisted.length,
         partitionsIncreased: result.partitionsIncreased.length,
         configsChanged: result.configsChanged.length,
         deleted: result.deleted.length,

@@ -95,10 +95,10 @@ function applyToModel(cluster: ClusterTopics, state: TopicPlanState): ClusterTop
   for (const increase of state.partitionIncreases) topics.get(increase.name)!.partitions = increase.to;
   for (const change of state.configChanges) {
     const topic = topics.get(change.name)!;
-    // AlterConfigs replaces the dynamic config: the own keys become exactly the full set; defaults stay defaults.
-    const next = new Map<string, ActualConfigEntry>();
-    for (const [key, entry] of topic.config ?? new Map<string, ActualConfigEntry>()) if (!entry.own) next.set(key, entry);
-    for (const [key, value] of Object.entries(change.full)) next.set(key, { value, own: true, sensitive: false });
+    // IncrementalAlterConfigs: SET overwrites the named keys, DELETE drops them from the own config; other keys stay.
+    const next = new Map<string, ActualConfigEntry>(topic.config ?? new Map<string, ActualConfigEntry>());
+    for (const [key, value] of Object.entries(change.set)) next.set(key, { value, own: true, sensitive: false });
+    for (const key of change.delete) next.delete(key);
     topic.config = next;
   }
   for (const deletion of state.deletes) topics.delete(deletion.name);
@@ -144,14 +144,14 @@ describe('topic planner (planTopicChanges): any input gives a plan, never a cras
     );
   });
 
-  it('keeps every own config key it does not change (without prune)', () => {
+  it('touches only declared keys (without prune): every other own config key is neither set nor deleted', () => {
     fc.assert(
       fc.property(scenario, ({ desired, cluster, options }) => {
         const { state } = planTopicChanges(desired, cluster, { ...options, prune: false });
         for (const change of state.configChanges) {
-          for (const [key, entry] of cluster.topics.get(change.name)!.config ?? new Map<string, ActualConfigEntry>()) {
-            if (entry.own && entry.value !== null) expect(Object.keys(change.full)).toContain(key);
-          }
+          expect(change.delete).toEqual([]);
+          const declared = desired.find((topic) => topic.name === change.name)!.config;
+          for (const key of Object.keys(change.set)) expect(Object.keys(declared)).toContain(key);
         }
       }),
       { numRuns: 1000 },

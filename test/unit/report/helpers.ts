@@ -11,6 +11,9 @@ export const clients: Clients = {
     throw new Error('no kafka in unit tests');
   },
   admin: () => Promise.reject(new Error('no kafka in unit tests')),
+  kafkaAdmin: () => {
+    throw new Error('no kafka in unit tests');
+  },
   registry: () => {
     throw new Error('no registry in unit tests');
   },

@@ -12,6 +12,7 @@ const log = createLogger({ level: 'silent' });
 const clients: Clients = {
   kafka: () => { throw new Error('no kafka in unit tests'); },
   admin: () => Promise.reject(new Error('no kafka in unit tests')),
+  kafkaAdmin: () => { throw new Error('no kafka in unit tests'); },
   registry: () => { throw new Error('no registry in unit tests'); },
   close: async () => undefined,
 };

@@ -15,6 +15,7 @@ const log = createLogger({ level: 'silent' });
 const clients: Clients = {
   kafka: () => { throw new Error('the terraform task needs no Kafka'); },
   admin: () => Promise.reject(new Error('the terraform task needs no Kafka')),
+  kafkaAdmin: () => { throw new Error('the terraform task needs no Kafka'); },
   registry: () => { throw new Error('the terraform task needs no registry'); },
   close: async () => undefined,
 };

@@ -81,14 +81,14 @@ describe('planTopicChanges', () => {
     ]);
   });
 
-  it('sends the full dynamic config: keys set out of band stay, declared ones change', () => {
+  it('sets only the declared keys that differ: keys set out of band are not sent at all', () => {
     const plan = planTopicChanges(
       [desired('a', { config: { 'retention.ms': '1000' } })],
       cluster(actual('a', 1, 1, { 'retention.ms': '2000', 'max.message.bytes': '2097152' })),
       options,
     );
     expect(plan.state.configChanges).toEqual([
-      { name: 'a', source: expect.any(String), full: { 'max.message.bytes': '2097152', 'retention.ms': '1000' }, changed: [{ key: 'retention.ms', from: '2000', fromDefault: false, to: '1000' }] },
+      { name: 'a', source: expect.any(String), set: { 'retention.ms': '1000' }, delete: [], changed: [{ key: 'retention.ms', from: '2000', fromDefault: false, to: '1000' }] },
     ]);
   });
 
@@ -103,13 +103,13 @@ describe('planTopicChanges', () => {
       cluster(actual('a', 1, 1, { 'retention.ms': '1000', 'max.message.bytes': '2097152' })),
       { ...options, prune: true },
     );
-    expect(plan.state.configChanges[0]).toMatchObject({ full: { 'retention.ms': '1000' }, changed: [{ key: 'max.message.bytes', from: '2097152', fromDefault: false }] });
+    expect(plan.state.configChanges[0]).toMatchObject({ set: {}, delete: ['max.message.bytes'], changed: [{ key: 'max.message.bytes', from: '2097152', fromDefault: false }] });
     expect(plan.changes[0]!.lines).toEqual(['max.message.bytes: 2097152 → (default, prune)']);
   });
 
-  it('keeps the broker spelling of an equal value instead of planning a change', () => {
+  it('leaves an equal value in another spelling alone instead of planning a change', () => {
     const plan = planTopicChanges([desired('a', { config: { 'min.cleanable.dirty.ratio': '0.50', 'retention.ms': '1000' } })], cluster(actual('a', 1, 1, { 'min.cleanable.dirty.ratio': '0.5', 'retention.ms': '2000' })), options);
-    expect(plan.state.configChanges[0]!.full).toEqual({ 'min.cleanable.dirty.ratio': '0.5', 'retention.ms': '1000' });
+    expect(plan.state.configChanges[0]!.set).toEqual({ 'retention.ms': '1000' });
     expect(plan.state.configChanges[0]!.changed.map((change) => change.key)).toEqual(['retention.ms']);
   });
 
@@ -168,11 +168,11 @@ describe('planTopicChanges', () => {
     expect(plan.violations[0]!.message).toContain('did you mean retention.ms?');
   });
 
-  it('refuses to change a topic whose own config holds a value Kafka hides', () => {
+  it('changes a topic whose own config holds a value Kafka hides, without touching that key', () => {
     const topic = actual('a', 1, 1, { 'retention.ms': '1' });
     topic.config!.set('secret.key', { value: null, own: true, sensitive: true });
     const plan = planTopicChanges([desired('a', { config: { 'retention.ms': '2' } })], cluster(topic), options);
-    expect(plan.violations[0]).toMatchObject({ rule: 'unreadable-config' });
-    expect(planTopicChanges([desired('a', { config: { 'retention.ms': '1' } })], cluster(topic), options).violations).toEqual([]);
+    expect(plan.violations).toEqual([]);
+    expect(plan.state.configChanges[0]).toMatchObject({ set: { 'retention.ms': '2' }, delete: [] });
   });
 });
