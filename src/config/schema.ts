@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TASKS } from '../tasks/registry.js';
 import { ClusterConfig, Duration, RegistryConfig } from './common.js';
 import { ReportConfig } from '../report/config.js';
+import { RunLockConfig } from './lock.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -20,6 +21,7 @@ const coreSections = {
   cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
   registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
   report: ReportConfig.optional().meta({ description: 'Where results are reported: commit statuses on GitHub.' }),
+  lock: RunLockConfig.prefault({}).meta({ description: 'The run lock held in Kafka: one presync applies at a time per managed prefix.' }),
 };
 
 function taskSections(): Record<string, z.ZodType> {
