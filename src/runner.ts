@@ -55,7 +55,7 @@ export const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM:
  * within 5 s, and the statuses still have to be sent in that time.
  */
 const READ_BACK_MS = 10_000;
-const READ_BACK_AFTER_SIGNAL_MS = 2_500;
+const READ_BACK_AFTER_SIGNAL_MS = 2_000;
 const PROGRESS_INTERVAL_MS = 5_000;
 
 export type Stage = 'plan' | 'apply' | 'check';
@@ -187,7 +187,10 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     options.signal?.removeEventListener('abort', onCallerAbort);
     if (lock) {
       lock.lost.removeEventListener('abort', onLockLost);
-      await lock.release().catch((error: unknown) => options.log.warn({ error: messageOf(error) }, 'releasing the run lock failed; it expires with its lease'));
+      const released = lock.release().catch((error: unknown) => options.log.warn({ error: messageOf(error) }, 'releasing the run lock failed; it expires with its lease'));
+      // After a signal the process has seconds left for reporting: leaving the group goes on
+      // meanwhile, and if the exit comes first the lease ends the hold.
+      if (!runAbort.signal.aborted) await released;
     }
     if (runAbort.signal.aborted) {
       const reason = runAbort.signal.reason as unknown;
