@@ -29,6 +29,8 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
     import('./duration.js'),
     import('./runner.js'),
   ]);
+  quietOnClosedPipes();
+  const startedAt = Date.now();
   const log = createLogger({ level: args['log-level'], format: args['log-format'] });
   const controller = new AbortController();
   // Every in-flight request listens to the run's signal; a dozen at once is expected, not a leak.
@@ -59,9 +61,14 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
       process.exit(errors.ExitCode.Config);
     }
   }
+  // Until a command knows its run's deadline, the config's default timeout bounds the exit flush.
+  let outputDeadlineAt = startedAt + (timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
   let code: number;
   try {
     code = await command({
+      outputDeadline: (at) => {
+        outputDeadlineAt = at;
+      },
       configPath: args.config,
       log,
       signal: controller.signal,
@@ -81,23 +88,47 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
     }
   }
   if (signalled && code === 0) code = SIGNAL_EXIT_CODES[signalled] ?? 1;
-  await flushOutput();
+  await flushOutput(outputDeadlineAt);
   process.exit(code);
+}
+
+/** The config's default `timeout` (src/config/schema.ts). */
+const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
+/** After the deadline, output still gets this long: the final lines of a run that used all its time. */
+const FLUSH_AFTER_DEADLINE_MS = 5_000;
+
+/**
+ * A reader that goes away (`synchook plan | head -1`) closes the pipe: later writes fail with
+ * EPIPE. That is not the run's failure: output stops quietly and the run ends with its own code.
+ */
+function quietOnClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+      throw error;
+    });
+  }
 }
 
 /**
  * Writes to a pipe are asynchronous on POSIX: exiting at once would cut a large plan short (a
  * Job's log and CI both read stdout through a pipe). An empty write's callback runs once every
- * write before it has been handed to the system. Bounded, so a reader that stopped reading cannot
- * hold the exit.
+ * write before it has been handed to the system, however slow the reader. Bounded by the run's
+ * deadline only, so a reader that stopped reading cannot hold the exit forever.
  */
-function flushOutput(): Promise<void> {
-  const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+function flushOutput(deadlineAt: number): Promise<void> {
+  const drained = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (stream.destroyed || stream.writableEnded) return resolve();
+      stream.write('', () => resolve());
+    });
   return Promise.race([
     Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => undefined),
-    new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
+    new Promise<void>((resolve) => setTimeout(resolve, Math.max(FLUSH_AFTER_DEADLINE_MS, deadlineAt - Date.now())).unref()),
   ]);
 }
+
+const RESULT_FORMAT = { type: 'string', choices: ['text', 'json'] as const, default: 'text', describe: 'text: the diff and a line per task; json: the result with every figure (see README "JSON output")' } as const;
 
 export function buildCli(argv: string[]): Argv<GlobalArgs> {
   return yargs(argv)
@@ -111,14 +142,14 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .command(
       'presync',
       'Plan every PreSync task, then apply them if every plan passes',
-      (y) => y.option('dry-run', { type: 'boolean', default: false, describe: 'Plan only; apply nothing' }).option('sha', { type: 'string', describe: 'Commit to report to' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'presync', dryRun: args['dry-run'] as boolean, sha: args.sha as string | undefined })),
+      (y) => y.option('dry-run', { type: 'boolean', default: false, describe: 'Plan only; apply nothing' }).option('sha', { type: 'string', describe: 'Commit to report to' }).option('format', RESULT_FORMAT),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'presync', dryRun: args['dry-run'] as boolean, sha: args.sha as string | undefined, format: args.format as 'text' | 'json' })),
     )
     .command(
       'postsync',
       'Run the PostSync checks: smoke test and consumer-group health',
-      (y) => y.option('sha', { type: 'string', describe: 'Commit to report to' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'postsync', sha: args.sha as string | undefined })),
+      (y) => y.option('sha', { type: 'string', describe: 'Commit to report to' }).option('format', RESULT_FORMAT),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'postsync', sha: args.sha as string | undefined, format: args.format as 'text' | 'json' })),
     )
     .command(
       'plan',

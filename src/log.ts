@@ -49,7 +49,7 @@ class ScrubbingStream extends Writable {
     super();
   }
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.target.write(scrub(chunk.toString()));
+    if (!(this.target as NodeJS.WritableStream & { destroyed?: boolean }).destroyed) this.target.write(scrub(chunk.toString()));
     callback();
   }
 }
@@ -105,5 +105,7 @@ export function logger(): Logger {
 
 /** Plain command output (plans, doctor reports, summaries) on stdout, scrubbed of secrets. */
 export function printOut(text: string, stream: NodeJS.WritableStream = process.stdout): void {
+  // A reader that closed the pipe (`| head`) gets nothing more; the run goes on to its own end.
+  if ((stream as NodeJS.WritableStream & { destroyed?: boolean }).destroyed) return;
   stream.write(scrub(text.endsWith('\n') ? text : `${text}\n`));
 }

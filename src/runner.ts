@@ -5,8 +5,9 @@ import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf } from './
 import { formatDuration } from './duration.js';
 import type { Logger } from './log.js';
 import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
+import { compareWithFreshPlan, describeApplied, type AppliedReadBack } from './report/applied.js';
 import { TASKS } from './tasks/registry.js';
-import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan } from './tasks/types.js';
+import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan, TaskProgress } from './tasks/types.js';
 
 export interface RunOptions {
   mode: RunMode;
@@ -27,6 +28,18 @@ export interface RunOptions {
   now?: () => number;
   /** The known tasks; the registry's list unless a caller (a test) brings its own. */
   tasks?: readonly TaskDefinition[];
+  /**
+   * Takes the run lock before a PreSync that may apply (never for plan or a dry run). Its `lost`
+   * signal stops the run; it is released when the run ends.
+   */
+  acquireLock?: (request: { signal: AbortSignal; remainingMs: number }) => Promise<HeldLock>;
+  /** How often a task still working is logged (info), with what it waits for. */
+  progressIntervalMs?: number;
+}
+
+export interface HeldLock {
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
 }
 
 interface SelectedTask {
@@ -36,6 +49,17 @@ interface SelectedTask {
 
 /** Exit codes when a run is stopped by a signal: 128 + the signal number, as shells report it. */
 export const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Time to read back what an interrupted apply wrote (a fresh plan). After a signal the CLI exits
+ * within 5 s, and the statuses still have to be sent in that time.
+ */
+const READ_BACK_MS = 10_000;
+const READ_BACK_AFTER_SIGNAL_MS = 2_000;
+const PROGRESS_INTERVAL_MS = 5_000;
+
+export type Stage = 'plan' | 'apply' | 'check';
+const STAGE_WORD: Record<Stage, string> = { plan: 'planning', apply: 'applying', check: 'checking' };
 
 export async function runPhase(options: RunOptions): Promise<RunSummary> {
   const now = options.now ?? Date.now;
@@ -59,25 +83,47 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
 
   await report('runStarted', { mode: options.mode, tasks: selected.map(({ task }) => ({ task: task.name, phase: task.phase })) });
 
-  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number, used: Set<string>): TaskContext => ({
+  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number, used: Set<string>, progress?: (update: TaskProgress) => void): TaskContext => ({
     config,
     configDir: dir,
     log: options.log.child({ task: task.name }),
     signal,
     deadline: { at: deadlineAt, remaining: () => Math.max(0, deadlineAt - now()) } satisfies Deadline,
     clients: recordingClients(clients, used, config),
+    progress,
   });
 
-  const step = async <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
+  const step = async <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
     const stepStart = now();
+    const used = new Set<string>();
+    let latest: TaskProgress | undefined;
+    const taskLog = options.log.child({ task: item.task.name, stage });
+    taskLog.info(`${item.task.name}: ${STAGE_WORD[stage]}`);
+    // A long step says it is alive and what it waits for, so a Job log is never silent for long.
+    const heartbeat = setInterval(() => {
+      const elapsedMs = now() - stepStart;
+      const done = latest ? `, ${latest.done} of ${latest.total} ${latest.unit}` : '';
+      const waiting = used.size > 0 ? `, waiting for ${[...used].join(' and ')}` : '';
+      taskLog.info({ elapsedMs, ...(latest ? { done: latest.done, total: latest.total } : {}) }, `${item.task.name}: still ${STAGE_WORD[stage]} after ${formatDuration(elapsedMs)}${done}${waiting}`);
+    }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+    heartbeat.unref();
+    try {
+      const value = await stepBody(item, stepStart, used, (update) => (latest = update), body);
+      taskLog.info({ elapsedMs: now() - stepStart }, `${item.task.name}: ${stage} done in ${formatDuration(now() - stepStart)}`);
+      return value;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+
+  const stepBody = async <T>(item: SelectedTask, stepStart: number, used: Set<string>, progress: (update: TaskProgress) => void, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
     const taskDeadline = item.section.timeout ? stepStart + item.section.timeout : Number.POSITIVE_INFINITY;
     const deadlineAt = Math.min(runDeadline, taskDeadline);
     // When the run's deadline comes first, the run's own abort ends the step and says so.
     const stepMs = taskDeadline < runDeadline ? taskDeadline - stepStart : Number.POSITIVE_INFINITY;
-    const used = new Set<string>();
     try {
       return await withDeadline(runAbort.signal, stepMs, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
-        body(context(item.task, item.section, signal, deadlineAt, used)),
+        body(context(item.task, item.section, signal, deadlineAt, used, progress)),
       );
     } catch (error) {
       // A deadline says what the task was waiting for, so the user knows which dependency to check.
@@ -88,12 +134,45 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     }
   };
 
+  // What an interrupted apply wrote: a fresh plan, read under a short budget of its own since the
+  // run's signal has already fired.
+  const readBack = async (item: SelectedTask & { task: PlanApplyTask }, plan: TaskPlan): Promise<AppliedReadBack> => {
+    const budget = options.signal?.aborted ? READ_BACK_AFTER_SIGNAL_MS : READ_BACK_MS;
+    try {
+      const fresh = await withDeadline(new AbortController().signal, budget, `it took longer than ${formatDuration(budget)}`, (signal) =>
+        item.task.plan(context(item.task, item.section, signal, now() + budget, new Set()), item.section as z.output<typeof item.task.configSchema>),
+      );
+      return compareWithFreshPlan(plan.changes, fresh.changes);
+    } catch (error) {
+      return { applied: [], notApplied: plan.changes, readBackError: messageOf(error) };
+    }
+  };
+
   const results: TaskResult[] = [];
   const presync = selected.filter(({ task }) => task.phase === 'presync') as Array<SelectedTask & { task: PlanApplyTask }>;
   const postsync = selected.filter(({ task }) => task.phase === 'postsync') as Array<SelectedTask & { task: CheckTask }>;
 
+  let lock: HeldLock | undefined;
+  const onLockLost = () => runAbort.abort(lock!.lost.reason);
   try {
-    if (presync.length > 0) results.push(...(await runPlanThenApply(presync, { step, report, dryRun, now, log: options.log })));
+    let lockFailure: unknown;
+    if (presync.length > 0 && !dryRun && options.acquireLock) {
+      // Before the plans: a plan made while another run applies would be stale when applied.
+      try {
+        lock = await withDeadline(runAbort.signal, Number.POSITIVE_INFINITY, '', (signal) => options.acquireLock!({ signal, remainingMs: runDeadline - now() }));
+        lock.lost.addEventListener('abort', onLockLost, { once: true });
+        if (lock.lost.aborted) onLockLost();
+      } catch (error) {
+        lockFailure = error;
+      }
+    }
+    if (lockFailure !== undefined) {
+      for (const { task } of presync) {
+        const result = errorResult(task, lockFailure, now() - startedAt);
+        results.push(result);
+        await report('taskFinished', result);
+      }
+    } else if (presync.length > 0) results.push(...(await runPlanThenApply(presync, { step, report, dryRun, now, log: options.log, readBack })));
     if (postsync.length > 0 && !results.some((result) => result.status === 'failure' || result.status === 'error')) {
       for (const item of postsync) results.push(await runCheck(item, { step, report, now, dryRun }));
     } else {
@@ -106,6 +185,13 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
   } finally {
     clearTimeout(globalTimer);
     options.signal?.removeEventListener('abort', onCallerAbort);
+    if (lock) {
+      lock.lost.removeEventListener('abort', onLockLost);
+      const released = lock.release().catch((error: unknown) => options.log.warn({ error: messageOf(error) }, 'releasing the run lock failed; it expires with its lease'));
+      // After a signal the process has seconds left for reporting: leaving the group goes on
+      // meanwhile, and if the exit comes first the lease ends the hold.
+      if (!runAbort.signal.aborted) await released;
+    }
     if (runAbort.signal.aborted) {
       const reason = runAbort.signal.reason as unknown;
       interrupted = `${messageOf(reason)} after ${formatDuration(now() - startedAt)}`;
@@ -127,12 +213,13 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-type StepRunner = <T>(item: SelectedTask, body: (ctx: TaskContext) => Promise<T>) => Promise<T>;
+type StepRunner = <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>) => Promise<T>;
+type ReadBack = (item: SelectedTask & { task: PlanApplyTask }, plan: TaskPlan) => Promise<AppliedReadBack>;
 type ReportCall = <K extends keyof Reporter>(method: K, argument: Parameters<NonNullable<Reporter[K]>>[0]) => Promise<void>;
 
 async function runPlanThenApply(
   items: Array<SelectedTask & { task: PlanApplyTask }>,
-  env: { step: StepRunner; report: ReportCall; dryRun: boolean; now: () => number; log: Logger },
+  env: { step: StepRunner; report: ReportCall; dryRun: boolean; now: () => number; log: Logger; readBack: ReadBack },
 ): Promise<TaskResult[]> {
   const started = new Map<string, number>();
   for (const { task } of items) {
@@ -143,7 +230,7 @@ async function runPlanThenApply(
   const planned = await Promise.all(
     items.map(async (item) => {
       try {
-        const plan = await env.step(item, (ctx) => item.task.plan(ctx, item.section as z.output<typeof item.task.configSchema>));
+        const plan = await env.step(item, 'plan', (ctx) => item.task.plan(ctx, item.section as z.output<typeof item.task.configSchema>));
         return { item, plan };
       } catch (error) {
         return { item, error };
@@ -185,7 +272,7 @@ async function runPlanThenApply(
     }
     let result: TaskResult;
     try {
-      const outcome = await env.step(item, (ctx) => item.task.apply(ctx, item.section as z.output<typeof item.task.configSchema>, plan!));
+      const outcome = await env.step(item, 'apply', (ctx) => item.task.apply(ctx, item.section as z.output<typeof item.task.configSchema>, plan!));
       const violations = outcome.violations ?? [];
       result = {
         task: name,
@@ -202,6 +289,7 @@ async function runPlanThenApply(
       };
     } catch (error) {
       result = { ...errorResult(item.task, error, elapsed()), plan, changes: plan!.changes };
+      if (plan!.changes.length > 0) result = withReadBack(result, await env.readBack(item, plan!), error, elapsed());
     }
     ordered.push(result);
     await env.report('taskFinished', result);
@@ -214,7 +302,7 @@ async function runCheck(item: SelectedTask & { task: CheckTask }, env: { step: S
   await env.report('taskStarted', { task: item.task.name, phase: 'postsync' });
   let result: TaskResult;
   try {
-    const outcome = await env.step(item, (ctx) => item.task.run(ctx, item.section as z.output<typeof item.task.configSchema>));
+    const outcome = await env.step(item, 'check', (ctx) => item.task.run(ctx, item.section as z.output<typeof item.task.configSchema>));
     const violations = outcome.violations ?? [];
     result = {
       task: item.task.name,
@@ -311,6 +399,19 @@ function errorResult(task: TaskDefinition, error: unknown, durationMs: number): 
     warnings: [],
     error: message,
   };
+}
+
+/**
+ * An apply that stopped part way says what it applied: "stopped: 500 of 2000 topics created;
+ * 1500 not applied (terminated by SIGTERM)". The counts come first: a commit status keeps 140
+ * characters.
+ */
+function withReadBack(result: TaskResult, readBack: AppliedReadBack, error: unknown, durationMs: number): TaskResult {
+  const applied = describeApplied(readBack);
+  const message = messageOf(error);
+  // A task's own failure message may already say what it applied; the read-back is the broker's word.
+  const summary = error instanceof AbortedError ? `stopped: ${applied} (${message})` : `${applied}: ${message}`;
+  return { ...result, summary, durationMs, applied: readBack };
 }
 
 function rejectedResult(task: TaskDefinition, plan: TaskPlan, durationMs: number): TaskResult {

@@ -10,4 +10,6 @@ export interface CommandContext {
   timeoutMs?: number;
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
+  /** When the run's deadline is known: the exit waits for stdout to drain until then. */
+  outputDeadline?: (at: number) => void;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TASKS } from '../tasks/registry.js';
 import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
 import { ReportConfig } from '../report/config.js';
+import { RunLockConfig } from './lock.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -30,6 +31,7 @@ const coreSections = {
     .optional()
     .meta({ description: 'Which files synchook may read, and how much.' }),
   report: ReportConfig.optional().meta({ description: 'Where results are reported: commit statuses on GitHub.' }),
+  lock: RunLockConfig.prefault({}).meta({ description: 'The run lock held in Kafka: one presync applies at a time per managed prefix.' }),
 };
 
 function taskSections(): Record<string, z.ZodType> {

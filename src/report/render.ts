@@ -1,34 +1,42 @@
 import { formatDuration } from '../duration.js';
 import type { PlannedChange, Violation } from '../tasks/types.js';
 import type { RunSummary, TaskResult } from './types.js';
+import { describeApplied, type AppliedReadBack } from './applied.js';
 
 const SYMBOL: Record<PlannedChange['action'], string> = { create: '+', update: '~', delete: '-' };
 const STATUS_MARK: Record<TaskResult['status'], string> = { success: 'ok', failure: 'FAILED', error: 'ERROR', skipped: 'skipped' };
 
 /** The readable diff: + create, ~ change (old → new), - delete, ! violation. */
 export function renderPlanText(summary: RunSummary, options: { verdict?: boolean } = {}): string {
-  const lines: string[] = [];
-  for (const result of summary.results) {
-    lines.push(`${result.task} (${result.phase}): ${result.summary}`);
-    for (const change of result.changes) {
-      lines.push(`  ${SYMBOL[change.action]} ${change.resource}${change.detail ? `: ${change.detail}` : ''}`);
-      for (const line of change.lines ?? []) lines.push(`      ${line}`);
-    }
-    for (const violation of result.violations) lines.push(`  ! ${describeViolation(violation)}`);
-    for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
-    for (const detail of result.outcome?.details ?? []) lines.push(`  ${detail}`);
-    if (result.changes.length === 0 && result.violations.length === 0 && result.status === 'success' && result.phase === 'presync') lines.push('  (no changes)');
-    lines.push('');
-  }
-  if (summary.results.length === 0) lines.push('No task is configured for this phase: add a section (topics, schemas, ...) to the config.', '');
+  const lines: string[] = summary.results.map(renderTaskText);
+  if (summary.results.length === 0) lines.push(NO_TASK, '');
   if (options.verdict ?? true) lines.push(verdictLine(summary));
   return lines.join('\n').replace(/\n+$/, '');
+}
+
+export const NO_TASK = 'No task is configured for this phase: add a section (topics, schemas, ...) to the config.';
+
+/** One task's block of the diff, ending with an empty line; printed as soon as the task ends. */
+export function renderTaskText(result: TaskResult): string {
+  const lines: string[] = [];
+  lines.push(`${result.task} (${result.phase}): ${result.summary}`);
+  for (const change of result.changes) {
+    lines.push(`  ${SYMBOL[change.action]} ${change.resource}${change.detail ? `: ${change.detail}` : ''}`);
+    for (const line of change.lines ?? []) lines.push(`      ${line}`);
+  }
+  for (const violation of result.violations) lines.push(`  ! ${describeViolation(violation)}`);
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  for (const detail of result.outcome?.details ?? []) lines.push(`  ${detail}`);
+  if (result.changes.length === 0 && result.violations.length === 0 && result.status === 'success' && result.phase === 'presync') lines.push('  (no changes)');
+  lines.push('');
+  return lines.join('\n');
 }
 
 export function renderPlanMarkdown(summary: RunSummary): string {
   const lines: string[] = [`### synchook ${summary.mode}${summary.environment !== 'default' ? ` · ${summary.environment}` : ''}`, '', verdictLine(summary), ''];
   lines.push('| task | status | summary |', '| --- | --- | --- |');
   for (const result of summary.results) lines.push(`| ${result.task} | ${STATUS_MARK[result.status]} | ${escapeCell(result.summary)} |`);
+  for (const result of summary.results) if (result.applied) lines.push('', `**${result.task}** stopped part way: ${describeApplied(result.applied)}.`);
   for (const result of summary.results) {
     if (result.changes.length === 0 && result.violations.length === 0 && result.warnings.length === 0) continue;
     lines.push('', `#### ${result.task}`, '', '```diff');
@@ -62,11 +70,26 @@ export function renderPlanJson(summary: RunSummary): string {
         warnings: result.warnings,
         figures: result.outcome?.figures ?? result.plan?.figures,
         error: result.error,
+        applied: result.applied && appliedJson(result.applied),
       })),
     },
     null,
     2,
   );
+}
+
+/** An interrupted apply in JSON: counts first, then the changes on each side. */
+function appliedJson(readBack: AppliedReadBack) {
+  return {
+    readBack: readBack.readBackError === undefined,
+    readBackError: readBack.readBackError,
+    applied: readBack.readBackError === undefined ? readBack.applied.length : undefined,
+    notApplied: readBack.readBackError === undefined ? readBack.notApplied.length : undefined,
+    planned: readBack.applied.length + readBack.notApplied.length,
+    summary: describeApplied(readBack),
+    appliedChanges: readBack.applied.map((change) => ({ action: change.action, resource: change.resource })),
+    notAppliedChanges: readBack.notApplied.map((change) => ({ action: change.action, resource: change.resource })),
+  };
 }
 
 /** One line per task, printed at the end of every run. */
@@ -77,7 +100,7 @@ export function renderSummaryLines(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-function verdictLine(summary: RunSummary): string {
+export function verdictLine(summary: RunSummary): string {
   const took = formatDuration(summary.durationMs);
   if (summary.interrupted) return `synchook ${summary.mode}: interrupted: ${summary.interrupted} (exit ${summary.exitCode})`;
   if (summary.exitCode === 0) {

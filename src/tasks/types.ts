@@ -67,6 +67,15 @@ export interface TaskContext {
   signal: AbortSignal;
   deadline: Deadline;
   clients: Clients;
+  /** Where a long step says how far it got (batches done of total); shown in the progress log lines. */
+  progress?: (update: TaskProgress) => void;
+}
+
+export interface TaskProgress {
+  done: number;
+  total: number;
+  /** What is counted: "topics", "batches". */
+  unit: string;
 }
 
 interface TaskBase<Section extends z.ZodObject> {
