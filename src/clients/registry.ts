@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createRequire } from 'node:module';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RegistryConfig } from '../config/common.js';
 import { ConfigError, SynchookError, UnreachableError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -121,7 +122,9 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
       throw new UnreachableError(`cannot reach the registry at ${config.url} (registry.url): ${messageOf(lastError)} (after ${attempts} attempts). Check the URL and that the registry is up.`, { cause: lastError });
     },
     serdes() {
-      serdes ??= new SchemaRegistry({
+      // Loaded on first use (a smoke probe with a serde): with avsc, protobufjs and mappersmith it
+      // is a large part of start-up for every run that never decodes a record.
+      serdes ??= new (loadSchemaRegistry())({
         host: base.toString().replace(/\/$/, ''),
         auth: config.basicAuth ? { username: config.basicAuth.username, password: config.basicAuth.password! } : undefined,
         clientId: 'synchook',
@@ -131,6 +134,10 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
       return serdes;
     },
   };
+}
+
+function loadSchemaRegistry(): typeof SchemaRegistry {
+  return (createRequire(import.meta.url)('@kafkajs/confluent-schema-registry') as typeof import('@kafkajs/confluent-schema-registry')).SchemaRegistry;
 }
 
 function errorCode(body: unknown): number | undefined {
