@@ -29,7 +29,7 @@ async function warmBroker(ctx: BenchContext): Promise<void> {
     await admin.createTopics({ topics, waitForLeaders: false });
   }
   // With --reuse there is no log folder to watch: wait until the broker lists them instead.
-  await expectTopics(ctx, names, 'the warm-up');
+  await expectTopics(ctx, names, 'the warm-up', 300_000);
   await settleBroker(ctx, names, 3);
   for (let round = 0; round < 5; round++) {
     await admin.fetchTopicMetadata({ topics: names });
