@@ -160,7 +160,8 @@ async function startServices(reuseStateFile: string | undefined): Promise<Servic
   // The harness runs its broker with C1 only, for quick test start-ups; a benchmark measures a
   // broker at work, so C2 is back on as on any production JVM (StartKafkaOptions.jvmOptions).
   const [kafka, registry] = await Promise.allSettled([
-    startKafka({ version: KAFKA_VERSION, jvmOptions: BROKER_JVM_OPTIONS }),
+    // A shared, loaded machine can take minutes to start a JVM broker; a start-up is not measured.
+    startKafka({ version: KAFKA_VERSION, jvmOptions: BROKER_JVM_OPTIONS, startTimeoutMs: 300_000 }),
     startRegistry({ compatibility: 'BACKWARD' }),
   ]);
   if (kafka.status === 'rejected' || registry.status === 'rejected') {
