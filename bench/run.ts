@@ -162,7 +162,7 @@ async function startServices(reuseStateFile: string | undefined): Promise<Servic
   const [kafka, registry] = await Promise.allSettled([
     // A shared, loaded machine can take minutes to start a JVM broker; a start-up is not measured.
     startKafka({ version: KAFKA_VERSION, jvmOptions: BROKER_JVM_OPTIONS, startTimeoutMs: 300_000 }),
-    startRegistry({ compatibility: 'BACKWARD' }),
+    startRegistry({ compatibility: 'BACKWARD', readyTimeoutMs: 300_000 }),
   ]);
   if (kafka.status === 'rejected' || registry.status === 'rejected') {
     if (kafka.status === 'fulfilled') await kafka.value.stop();
