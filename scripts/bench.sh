@@ -2,8 +2,9 @@
 # npm run bench: builds synchook, installs what the bench needs (cached), then runs bench/run.ts,
 # which starts a local Kafka 3.9 and the schema registry, measures synchook and the baselines side
 # by side, prints the table and writes bench/results.md. Arguments go to bench/run.ts, e.g.
+#   npm run bench -- --quick          (1,000 topics only, a few minutes)
 #   npm run bench -- --only 1,3
-# Environment: BENCH_HOOK_SAMPLE, BENCH_CPU_PROF=1, BENCH_KEEP=1, BENCH_IMAGE (see bench/README.md).
+# Environment: BENCH_HOOK_SAMPLE, BENCH_SCALE, BENCH_CPU_PROF=1, BENCH_KEEP=1, BENCH_IMAGE (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 import { setMaxListeners } from 'node:events';
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { VERSION } from './version.js';
+
+// `synchook --version` answers before yargs loads: loading yargs is most of a cold start.
+if (process.argv.length === 3 && process.argv[2] === '--version') {
+  await new Promise((resolve) => process.stdout.write(`${VERSION}\n`, resolve));
+  process.exit(0);
+}
+const { default: yargs } = await import('yargs');
+const { hideBin } = await import('yargs/helpers');
 
 /**
  * Commands → runner; nothing else lives here. Heavy modules are imported by the command that

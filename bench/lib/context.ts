@@ -1,13 +1,14 @@
 /** What every scenario gets: where things are, and how to run synchook and the baselines. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { expectSuccess, measure, type Measured } from './measure.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 export const BASELINES_DIR = join(REPO_ROOT, 'bench', 'baselines');
+const REQUEST_COUNT_HOOK = join(REPO_ROOT, 'bench', 'lib', 'request-count-hook.mjs');
 
 export interface BenchContext {
   /** Short id in every topic and subject name of this run. */
@@ -28,6 +29,41 @@ export interface BenchContext {
   admin(): Promise<Admin>;
   /** The broker's log.dirs, when the bench started the broker (not with --reuse). */
   brokerLogDir?: string;
+  /** --quick: 1,000 topics only, no naive kafkajs baselines, a short kafka-topics.sh sample. */
+  quick: boolean;
+  /** Topic counts of the scale series (scenario 10). */
+  scale: number[];
+  /** Figures one scenario leaves for another (scenario 1's creation of 1,000 for the scale series). */
+  shared: { created?: ScaleFigure };
+}
+
+/** synchook and the broker floor creating the same number of topics in one run. */
+export interface ScaleFigure {
+  topics: number;
+  synchookMs: number;
+  floorMs: number;
+  synchookRssKb?: number;
+}
+
+/** Requests a synchook process sent, by kind ("kafka DescribeConfigs", "http GET /subjects/{subject}/versions/latest"). */
+export type RequestCounts = Record<string, { count: number; ms: number }>;
+
+export interface SynchookRun extends Measured {
+  /** Counted inside the process by bench/lib/request-count-hook.mjs; undefined when none were written. */
+  requests?: RequestCounts;
+}
+
+/** Requests of the given prefix ("kafka ", "http ") in all. */
+export function requestTotal(requests: RequestCounts | undefined, prefix: string): number | undefined {
+  if (!requests) return undefined;
+  return Object.entries(requests).reduce((sum, [key, entry]) => (key.startsWith(prefix) ? sum + entry.count : sum), 0);
+}
+
+/** "4 DescribeConfigs, 3 Metadata, 1 ApiVersions" for the requests of one prefix. */
+export function describeRequests(requests: RequestCounts | undefined, prefix: string): string {
+  if (!requests) return 'not counted';
+  const entries = Object.entries(requests).filter(([key]) => key.startsWith(prefix)).sort((a, b) => b[1].count - a[1].count);
+  return entries.length === 0 ? 'none' : entries.map(([key, entry]) => `${entry.count} ${key.slice(prefix.length)}`).join(', ');
 }
 
 export interface SynchookRunOptions {
@@ -38,16 +74,28 @@ export interface SynchookRunOptions {
 }
 
 /** `node dist/cli.js <args>`: the built CLI as a process of its own, as a Job runs it. */
-export async function runSynchook(ctx: BenchContext, args: string[], options: SynchookRunOptions): Promise<Measured> {
+let requestFiles = 0;
+
+export async function runSynchook(ctx: BenchContext, args: string[], options: SynchookRunOptions): Promise<SynchookRun> {
   const profile = ctx.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfDir}`, `--cpu-prof-name=${options.label}-${Date.now()}.cpuprofile`] : [];
-  const run = await measure(process.execPath, [...profile, CLI, ...args], {
+  const requestsFile = join(ctx.workDir, `requests-${++requestFiles}.json`);
+  rmSync(requestsFile, { force: true });
+  const run = await measure(process.execPath, [...profile, '--import', pathToFileURL(REQUEST_COUNT_HOOK).href, CLI, ...args], {
     cwd: ctx.workDir,
     // GITHUB_* and a step summary from the calling shell must not turn the run into a report.
-    env: { SYNCHOOK_LOG_LEVEL: 'info', GITHUB_STEP_SUMMARY: undefined, GITHUB_TOKEN: undefined, ...options.env },
+    env: { SYNCHOOK_LOG_LEVEL: 'info', GITHUB_STEP_SUMMARY: undefined, GITHUB_TOKEN: undefined, BENCH_REQUESTS_FILE: requestsFile, ...options.env },
     killAfterMs: options.killAfterMs ?? 180_000,
     scratchDir: ctx.workDir,
   });
-  return expectSuccess(`synchook ${args.join(' ')}`, run);
+  expectSuccess(`synchook ${args.join(' ')}`, run);
+  let requests: RequestCounts | undefined;
+  try {
+    requests = JSON.parse(readFileSync(requestsFile, 'utf8')) as RequestCounts;
+    rmSync(requestsFile, { force: true });
+  } catch {
+    requests = undefined;
+  }
+  return { ...run, requests };
 }
 
 let sharedAdmin: Promise<Admin> | undefined;

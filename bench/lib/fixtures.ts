@@ -18,9 +18,12 @@ export function topicNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}t${String(index).padStart(4, '0')}`);
 }
 
-/** synchook's topic file format (the README section "Topics and ACLs"). */
-export function writeTopicsFile(file: string, names: string[]): void {
-  const topics = names.map((name) => ({ name, partitions: TOPIC_SHAPE.partitions, replicationFactor: TOPIC_SHAPE.replicationFactor, config: { ...TOPIC_SHAPE.config } }));
+/**
+ * synchook's topic file format (the README section "Topics and ACLs"); `overrides` changes the
+ * config of chosen topics (scenario 8).
+ */
+export function writeTopicsFile(file: string, names: string[], overrides?: (name: string, index: number) => Record<string, string>): void {
+  const topics = names.map((name, index) => ({ name, partitions: TOPIC_SHAPE.partitions, replicationFactor: TOPIC_SHAPE.replicationFactor, config: { ...TOPIC_SHAPE.config, ...overrides?.(name, index) } }));
   writeFileSync(file, stringify({ topics }));
 }
 

@@ -17,6 +17,19 @@ export interface BaselineFigure extends Figure {
   reference?: boolean;
 }
 
+/** One line of the targets table: a target of the issue, what this run measured, and how far off. */
+export interface TargetRow {
+  /** What is judged, e.g. "No-op over 1,000 topics, whole process". */
+  what: string;
+  /** The target, e.g. "≤ 1.0 s". */
+  target: string;
+  measured: string;
+  /** measured / limit (or synchook / floor); "—" when there is nothing to divide. */
+  ratio: string;
+  /** undefined: not judged in this run (e.g. --quick left the measurement out). */
+  met?: boolean;
+}
+
 export interface ScenarioResult {
   id: string;
   title: string;
@@ -29,6 +42,14 @@ export interface ScenarioResult {
   notes: string[];
   /** Set when the scenario could not run; the row says so and the bench exits non-zero. */
   error?: string;
+  /** The issue's targets this scenario judges, for the targets table. */
+  targets?: TargetRow[];
+}
+
+/** A target row for "value ≤ limit", with the ratio value / limit. */
+export function limitTarget(what: string, value: number | undefined, limit: number, format: (value: number) => string): TargetRow {
+  if (value === undefined) return { what, target: `≤ ${format(limit)}`, measured: 'not measured', ratio: '—' };
+  return { what, target: `≤ ${format(limit)}`, measured: format(value), ratio: `${(value / limit).toFixed(2)}× the limit`, met: value <= limit };
 }
 
 export function seconds(ms: number): string {

@@ -3,7 +3,7 @@
  * rows; its own cells are written in the first). Rendered as aligned text for the terminal and as
  * Markdown for bench/results.md.
  */
-import { megabytes, ratio, type ScenarioResult } from './results.js';
+import { megabytes, ratio, type ScenarioResult, type TargetRow } from './results.js';
 
 const HEADER = ['scenario', 'synchook', 'baseline', 'baseline / synchook', 'peak RSS (synchook)', 'target', 'met?'] as const;
 
@@ -31,17 +31,40 @@ export function tableRows(results: ScenarioResult[]): string[][] {
   return rows;
 }
 
-export function textTable(results: ScenarioResult[]): string {
-  const rows = [[...HEADER], ...tableRows(results)];
-  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+const TARGET_HEADER = ['scenario', 'target', 'measured', 'ratio', 'met?'] as const;
+
+/** One row per target of the issue, in scenario order. */
+export function targetRows(results: ScenarioResult[]): string[][] {
+  const met = (row: TargetRow) => (row.met === undefined ? '—' : row.met ? 'yes' : 'NO');
+  return results.flatMap((result) => (result.targets ?? []).map((row) => [`${result.id}. ${row.what}`, row.target, row.measured, row.ratio, met(row)]));
+}
+
+function alignedText(header: readonly string[], body: string[][]): string {
+  const rows = [[...header], ...body];
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-export function markdownTable(results: ScenarioResult[]): string {
+function markdown(header: readonly string[], body: string[][]): string {
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-  const rows = tableRows(results);
-  return [`| ${HEADER.join(' | ')} |`, `| ${HEADER.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...body.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+}
+
+export function textTable(results: ScenarioResult[]): string {
+  return alignedText(HEADER, tableRows(results));
+}
+
+export function markdownTable(results: ScenarioResult[]): string {
+  return markdown(HEADER, tableRows(results));
+}
+
+export function targetsTextTable(results: ScenarioResult[]): string {
+  return alignedText(TARGET_HEADER, targetRows(results));
+}
+
+export function targetsMarkdownTable(results: ScenarioResult[]): string {
+  return markdown(TARGET_HEADER, targetRows(results));
 }
 
 /** Notes under the table, numbered by scenario. */

@@ -4,7 +4,7 @@
  * would pay for the warm-up (a cold registry made 200 registrations take 11 s instead of 1.5 s).
  * The warm-up does the same kinds of work the scenarios do, on throwaway names.
  */
-import { settleBroker, type BenchContext } from './context.js';
+import { expectTopics, settleBroker, type BenchContext } from './context.js';
 import { topicNames } from './fixtures.js';
 
 const WARM_TOPICS = 300;
@@ -28,6 +28,8 @@ async function warmBroker(ctx: BenchContext): Promise<void> {
     await admin.createTopics({ topics, validateOnly: true, waitForLeaders: false });
     await admin.createTopics({ topics, waitForLeaders: false });
   }
+  // With --reuse there is no log folder to watch: wait until the broker lists them instead.
+  await expectTopics(ctx, names, 'the warm-up', 300_000);
   await settleBroker(ctx, names, 3);
   for (let round = 0; round < 5; round++) {
     await admin.fetchTopicMetadata({ topics: names });

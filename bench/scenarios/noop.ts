@@ -1,13 +1,13 @@
 /**
- * Scenario 2: a PreSync with nothing to do over the 1,000 topics of scenario 1 and the 200
+ * Scenario 2: a PreSync with nothing to do over the 1,000 topics of scenario 1 and the 1,000
  * subjects of scenario 3, as a whole process (start, plan, exit), against naive kafkajs doing the
  * same idempotent pass (createTopics per topic, then one POST per subject).
  */
 import { basename, dirname, join } from 'node:path';
-import { expectTopics, runSynchook, type BenchContext } from '../lib/context.js';
+import { describeRequests, expectTopics, runSynchook, type BenchContext, type SynchookRun } from '../lib/context.js';
 import { writeConfig, writeNameList, writeTopicsFile } from '../lib/fixtures.js';
 import { expectSuccess, measure, median, type Measured } from '../lib/measure.js';
-import { megabytes, seconds, tryBaseline, type ScenarioResult } from '../lib/results.js';
+import { limitTarget, megabytes, seconds, tryBaseline, type ScenarioResult } from '../lib/results.js';
 import { baselineTopicEnv, scenarioTopics, TOPIC_COUNT } from './create-topics.js';
 import { expectSubjects, scenarioSubjects, SUBJECT_COUNT } from './register-subjects.js';
 
@@ -36,40 +36,37 @@ export async function noopScenario(ctx: BenchContext): Promise<ScenarioResult> {
     topics: { files: ['noop-topics.yaml'] },
     schemas: { files: [basename(subjects.synchookSubjectsFile)] },
   });
-  const runs: Measured[] = [];
-  for (let run = 1; run <= RUNS; run++) {
-    ctx.log(`2: synchook presync with nothing to do (run ${run}/${RUNS})`);
-    const measured = await runSynchook(ctx, ['presync', '--config', config], { label: 'noop' });
-    assertNothingApplied(measured);
-    runs.push(measured);
-  }
-  const wallMs = median(runs.map((run) => run.wallMs));
-  const rssKb = Math.max(...runs.map((run) => run.peakRssKb ?? 0)) || undefined;
+  const { runs, wallMs, rssKb } = await measureNoop(ctx, config, { label: 'noop', tasks: 2, log: '2: synchook presync with nothing to do' });
   result.synchook = { display: `${seconds(wallMs)} (median of ${RUNS})`, seconds: wallMs / 1000, peakRssKb: rssKb };
 
-  ctx.log(`2: naive kafkajs over its ${TOPIC_COUNT} topics, then a POST per subject`);
-  await tryBaseline(result, 'naive kafkajs, 1 topic/request + 1 POST/subject', ctx.log, async () => {
-    writeNameList(join(dir, 'noop-naive-topics.txt'), topics.naive);
-    const naive = expectSuccess(
-      'naive kafkajs no-op',
-      await measure(process.execPath, [ctx.naiveScript, ctx.bootstrap, join(dir, 'noop-naive-topics.txt'), ctx.registryUrl, subjects.curlList], {
-        env: baselineTopicEnv(),
-        scratchDir: ctx.workDir,
-        killAfterMs: 600_000,
-      }),
-    );
-    if (!naive.stdout.includes(`created 0 existing ${TOPIC_COUNT} registered ${SUBJECT_COUNT}`)) {
-      throw new Error(`naive kafkajs no-op did not find every topic in place (needs scenario 1's baseline run): ${naive.stdout.trim()}`);
-    }
-    result.notes.push(
-      `naive kafkajs: one createTopics per topic (each answers "already exists"; configs are not compared, so it checks less than synchook's plan) and one POST per subject (the registry answers with the existing id); peak RSS ${megabytes(naive.peakRssKb)}.`,
-    );
-    return { name: 'naive kafkajs, 1 topic/request + 1 POST/subject', display: seconds(naive.wallMs), seconds: naive.wallMs / 1000, peakRssKb: naive.peakRssKb, judged: true };
-  });
+  if (ctx.quick) {
+    result.notes.push('naive kafkajs: left out (--quick).');
+  } else {
+    ctx.log(`2: naive kafkajs over its ${TOPIC_COUNT} topics, then a POST per subject`);
+    await tryBaseline(result, 'naive kafkajs, 1 topic/request + 1 POST/subject', ctx.log, async () => {
+      writeNameList(join(dir, 'noop-naive-topics.txt'), topics.naive);
+      const naive = expectSuccess(
+        'naive kafkajs no-op',
+        await measure(process.execPath, [ctx.naiveScript, ctx.bootstrap, join(dir, 'noop-naive-topics.txt'), ctx.registryUrl, subjects.curlList], {
+          env: baselineTopicEnv(),
+          scratchDir: ctx.workDir,
+          killAfterMs: 600_000,
+        }),
+      );
+      if (!naive.stdout.includes(`created 0 existing ${TOPIC_COUNT} registered ${SUBJECT_COUNT}`)) {
+        throw new Error(`naive kafkajs no-op did not find every topic in place (needs scenario 1's baseline run): ${naive.stdout.trim()}`);
+      }
+      result.notes.push(
+        `naive kafkajs: one createTopics per topic (each answers "already exists"; configs are not compared, so it checks less than synchook's plan) and one POST per subject (the registry answers with the existing id); peak RSS ${megabytes(naive.peakRssKb)}.`,
+      );
+      return { name: 'naive kafkajs, 1 topic/request + 1 POST/subject', display: seconds(naive.wallMs), seconds: naive.wallMs / 1000, peakRssKb: naive.peakRssKb, judged: true };
+    });
+  }
 
   result.met = wallMs / 1000 <= TARGET_SECONDS && (rssKb === undefined || rssKb <= TARGET_RSS_KB);
+  result.targets = [limitTarget(`no-op over ${TOPIC_COUNT.toLocaleString('en')} topics + ${SUBJECT_COUNT.toLocaleString('en')} subjects (median)`, wallMs / 1000, TARGET_SECONDS, (value) => seconds(value * 1000))];
   result.notes.unshift(
-    `synchook: \`synchook presync\` over scenario 1's ${TOPIC_COUNT} topics and scenario 3's ${SUBJECT_COUNT} subjects, all already in place: start, read the files, describe the cluster and the registry, plan nothing, apply nothing, exit. Median of ${RUNS} runs (${runs.map((run) => seconds(run.wallMs)).join(', ')}); peak RSS is the highest of the ${RUNS}.`,
+    `synchook: \`synchook presync\` over scenario 1's ${TOPIC_COUNT} topics and scenario 3's ${SUBJECT_COUNT} subjects, all already in place: start, read the files, describe the cluster and the registry, plan nothing, apply nothing, exit. Median of ${RUNS} runs (${runs.map((run) => seconds(run.wallMs)).join(', ')}); peak RSS is the highest of the ${RUNS}. Requests of the last run: Kafka ${describeRequests(runs.at(-1)?.requests, 'kafka ')}; registry ${describeRequests(runs.at(-1)?.requests, 'http ')}.`,
   );
   return result;
 }
@@ -78,10 +75,31 @@ export async function noopScenario(ctx: BenchContext): Promise<ScenarioResult> {
  * A no-op that planned something is not a no-op: its figure would measure the wrong thing. Each
  * task's plan headline reads "<task> (presync): no changes (...)" when there is nothing to do.
  */
-function assertNothingApplied(run: Measured): void {
+export function assertNothingApplied(run: Measured, tasks = 2): void {
   const headlines = [...run.stdout.matchAll(/^(\w+) \(presync\): (.*)$/gm)];
   const busy = headlines.filter((match) => !match[2]!.startsWith('no changes'));
-  if (headlines.length < 2 || busy.length > 0) {
-    throw new Error(`synchook presync over existing topics and subjects did not plan "no changes" for both tasks; its output:\n${run.stdout.split('\n').slice(0, 20).join('\n')}`);
+  if (headlines.length < tasks || busy.length > 0) {
+    throw new Error(`synchook presync over what is already in place did not plan "no changes" for every task; its output:\n${run.stdout.split('\n').slice(0, 20).join('\n')}`);
   }
+}
+
+export interface NoopFigures {
+  runs: SynchookRun[];
+  /** Median wall time. */
+  wallMs: number;
+  /** Highest peak RSS of the runs. */
+  rssKb?: number;
+}
+
+/** `synchook presync` with nothing to do, `runs` times; each run must plan no change for any of its `tasks` tasks. */
+export async function measureNoop(ctx: BenchContext, config: string, options: { label: string; tasks: number; runs?: number; log: string }): Promise<NoopFigures> {
+  const count = options.runs ?? RUNS;
+  const runs: SynchookRun[] = [];
+  for (let run = 1; run <= count; run++) {
+    ctx.log(`${options.log} (run ${run}/${count})`);
+    const measured = await runSynchook(ctx, ['presync', '--config', config], { label: options.label, killAfterMs: 600_000 });
+    assertNothingApplied(measured, options.tasks);
+    runs.push(measured);
+  }
+  return { runs, wallMs: median(runs.map((run) => run.wallMs)), rssKb: Math.max(...runs.map((run) => run.peakRssKb ?? 0)) || undefined };
 }

@@ -3,7 +3,8 @@
  * Registry API reference), over the one transport (retries, deadlines, answer checks). Nothing else
  * in synchook sends requests to the registry.
  */
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createRequire } from 'node:module';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RegistryConfig } from '../config/common.js';
 import type { Logger } from '../log.js';
 import {
@@ -185,7 +186,9 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
       return { schema: outcome.body.schema, schemaType: outcome.body.schemaType ?? 'AVRO', references: outcome.body.references ?? [] };
     },
     serdes() {
-      serdes ??= new SchemaRegistry({
+      // Loaded on first use (a smoke probe with a serde): with avsc, protobufjs and mappersmith it
+      // is a large part of start-up for every run that never decodes a record.
+      serdes ??= new (loadSchemaRegistry())({
         host: transport.url,
         auth: config.basicAuth ? { username: config.basicAuth.username, password: config.basicAuth.password! } : undefined,
         clientId: 'synchook',
@@ -197,3 +200,6 @@ export function createRegistryClient(config: RegistryConfig, options: { dir: str
   };
 }
 
+function loadSchemaRegistry(): typeof SchemaRegistry {
+  return (createRequire(import.meta.url)('@kafkajs/confluent-schema-registry') as typeof import('@kafkajs/confluent-schema-registry')).SchemaRegistry;
+}

@@ -3,7 +3,7 @@ import { ConfigError, ExitCode, SynchookError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import type { GitHubReportConfig, ReportConfig } from './config.js';
-import { createGitHubClient, type GitHubAuth, type GitHubClient } from './github/client.js';
+import type { GitHubAuth, GitHubClient } from './github/client.js';
 import { gitHubError } from './github/errors.js';
 import { createCheckRunReporter } from './github/check-run.js';
 import { createDeploymentReporter } from './github/deployments.js';
@@ -63,6 +63,8 @@ export async function createReporters(options: ReporterOptions): Promise<Reporte
   }
   log.info({ sha: commit.sha, from: commit.from, repository: github.repository }, 'reporting to GitHub');
 
+  // Octokit loads only for a run that reports: it is a good part of start-up for one that does not.
+  const { createGitHubClient } = await import('./github/client.js');
   const client = createGitHubClient({ apiUrl: github.apiUrl, repository: github.repository, auth, log: options.log, retries: github.retries, stopping: () => options.signal?.aborted ?? false, writeSpacingMs: () => (options.signal?.aborted ? 0 : 250) });
   if (github.required) await preflight(client, github.timeout, options.signal);
 

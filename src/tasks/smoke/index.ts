@@ -4,8 +4,11 @@ import { DEFAULT_SMOKE_TIMEOUT_MS, SmokeSection, probeTopicName } from './config
 import { runProbe } from './probe.js';
 import { newRunId } from './records.js';
 import { smokeOutcome } from './report.js';
-import { createProbeSerde, readSample } from './serde.js';
 import { verifyProbe } from './verify.js';
+
+// serde.js brings ajv and protobufjs: loaded only for a probe with a serde, not for every run
+// that imports the task list.
+const loadSerde = () => import('./serde.js');
 
 /** Time kept back from the probe for leaving and deleting its consumer group. */
 function cleanupReserve(budgetMs: number): number {
@@ -23,7 +26,7 @@ export const smokeTask = defineCheckTask({
     const topic = probeTopicName(section, ctx.config.environment);
     const checked = [`smoke: ${section.messages} records to ${topic} (${section.mode}${section.mode === 'probe-topic' && section.createTopic ? ', created when missing' : ''})`];
     if (section.serde?.sampleFile) {
-      readSample(ctx.configDir, section.serde.sampleFile);
+      (await loadSerde()).readSample(ctx.configDir, section.serde.sampleFile);
       checked.push(`smoke: sample record ${section.serde.sampleFile} parses`);
     }
     return { checked, violations: [], warnings: [] };
@@ -37,7 +40,7 @@ export const smokeTask = defineCheckTask({
     const budget = Math.min(section.timeout ?? DEFAULT_SMOKE_TIMEOUT_MS, ctx.deadline.remaining());
     const reserve = cleanupReserve(budget);
     const topic = probeTopicName(section, ctx.config.environment);
-    const serde = section.serde ? await createProbeSerde({ registry: ctx.clients.registry(), configDir: ctx.configDir, signal: ctx.signal }, section.serde) : undefined;
+    const serde = section.serde ? await (await loadSerde()).createProbeSerde({ registry: ctx.clients.registry(), configDir: ctx.configDir, signal: ctx.signal }, section.serde) : undefined;
     const run = await runProbe({
       kafka: ctx.clients.kafka(),
       cluster,
