@@ -4,7 +4,7 @@
  * workdir mode running the binary, and `synchook run terraform` through the built CLI.
  * Needs no Kafka; runs in the integration project because it starts processes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -260,6 +260,25 @@ describe('synchook run terraform through the CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('terraform (presync): plan passes the policy: 1 to create, 1 to update, 5 to replace, 2 to delete; 1 moved; 3 unchanged');
     expect(result.stdout).toMatch(/ok +terraform +plan passes the policy/);
+  });
+
+  it('appends the plan to $GITHUB_STEP_SUMMARY, and exits 2 naming the file when it cannot be written', async () => {
+    const { dir, file } = configFolder('cli-summary', 'terraform:\n  planJson: tfplan.json\n');
+    writeFileSync(join(dir, 'tfplan.json'), JSON.stringify(loadRealPlan('mixed')));
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const written = await runCli(['plan', '--config', file, '--log-level', 'warn'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(written.code).toBe(0);
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('# earlier step\n')).toBe(true);
+    expect(text).toContain('terraform');
+    // A folder where the file should be: the summary the user asked for would be lost.
+    const unwritable = join(dir, 'summary-folder');
+    mkdirSync(unwritable);
+    const lost = await runCli(['plan', '--config', file, '--log-level', 'warn'], { env: { GITHUB_STEP_SUMMARY: unwritable } });
+    expect(lost.code).toBe(2);
+    expect(lost.stdout + lost.stderr).toContain(`could not write the job summary to $GITHUB_STEP_SUMMARY (${unwritable})`);
+    expect(lost.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
   it('exits 1 when terraform itself plans to delete a protected resource (workdir mode, through the CLI)', async () => {
