@@ -289,7 +289,10 @@ async function runPlanThenApply(
       };
     } catch (error) {
       result = { ...errorResult(item.task, error, elapsed()), plan, changes: plan!.changes };
-      if (plan!.changes.length > 0) result = withReadBack(result, await env.readBack(item, plan!), error, elapsed());
+      // Only a stop from outside the task (a signal, a deadline, a lost broker) leaves the applied
+      // part unknown; a task that fails on its own says what it applied in its own message.
+      const interrupted = error instanceof AbortedError || exitCodeOf(error) === ExitCode.Unreachable;
+      if (interrupted && plan!.changes.length > 0) result = withReadBack(result, await env.readBack(item, plan!), error, elapsed());
     }
     ordered.push(result);
     await env.report('taskFinished', result);

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { AssignerProtocol, type Admin, type Consumer, type Kafka, type PartitionAssigner } from 'kafkajs';
-import { ConfigError, SynchookError, UnreachableError, messageOf } from '../errors.js';
+import type { ClusterConfig } from '../config/common.js';
+import { SynchookError, TaskFailedError, UnreachableError, messageOf } from '../errors.js';
+import { classifyKafkaError, kafkaFailure } from './kafka/errors.js';
 import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
 
@@ -48,6 +50,8 @@ export interface RunLockOptions {
   /** Aborting stops the wait (SIGTERM). */
   signal?: AbortSignal;
   now?: () => number;
+  /** The cluster section, for messages that name the brokers and the SASL user. */
+  cluster?: ClusterConfig;
 }
 
 export interface HeldRunLock {
@@ -133,7 +137,8 @@ async function ensureLockTopic(admin: Admin, topic: string): Promise<void> {
     const type = (error as { type?: string; errors?: Array<{ type?: string }> }).errors?.[0]?.type ?? (error as { type?: string }).type;
     if (type === 'TOPIC_ALREADY_EXISTS') return;
     if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
-      throw new ConfigError(`run lock: synchook may not create the lock topic ${topic} (lock.topic). Create it once with 1 partition, or grant CREATE on it; see README "The run lock".`);
+      // A permission synchook's own principal lacks: exit 1, as for every task (see clients/kafka/errors.ts).
+      throw new TaskFailedError(`run lock: synchook may not create the lock topic ${topic} (lock.topic; Kafka answered ${type}). Create it once with 1 partition, or grant CREATE on it; see README "The run lock".`);
     }
     throw error;
   }
@@ -246,6 +251,12 @@ export async function acquireRunLock(options: RunLockOptions): Promise<HeldRunLo
   } catch (error) {
     await release();
     if (error instanceof SynchookError) throw error;
+    const { kind } = classifyKafkaError(error);
+    if (kind === 'not-authorized') {
+      throw new TaskFailedError(`run lock "${options.name}": Kafka refused it (${messageOf(error)}). Grant synchook's principal DESCRIBE and READ on the topic ${options.topic} and READ and DESCRIBE on the group prefix synchook-lock.; see README "The run lock".`, { cause: error });
+    }
+    // Credentials and certificates are configuration errors wherever they are met (exit 2).
+    if (kind === 'credentials' || kind === 'certificate') throw kafkaFailure(error, options.cluster, `take the run lock "${options.name}"`);
     throw new UnreachableError(`run lock "${options.name}": could not take the lock in Kafka: ${messageOf(error)}`, { cause: error });
   }
   return { name: options.name, lost: lostController.signal, release };

@@ -98,5 +98,6 @@ function runLock(loaded: LoadedConfig, ctx: CommandContext, options: RunCommandO
       identity: runLockIdentity(ctx.env, revision),
       log: ctx.log,
       signal,
+      cluster: config.cluster,
     });
 }

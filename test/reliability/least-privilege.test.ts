@@ -44,6 +44,20 @@ function leastPrivilege(prefix: string): Grant[] {
   ];
 }
 
+/**
+ * The run lock (README "The run lock"): its topic, created on first use, and its group prefix.
+ * Kafka implies DESCRIBE from READ; both are listed as the README lists them.
+ */
+function runLockGrants(): Grant[] {
+  return [
+    { resource: 'TOPIC', prefix: '__synchook_locks', operation: 'CREATE' },
+    { resource: 'TOPIC', prefix: '__synchook_locks', operation: 'DESCRIBE' },
+    { resource: 'TOPIC', prefix: '__synchook_locks', operation: 'READ' },
+    { resource: 'GROUP', prefix: 'synchook-lock.', operation: 'READ' },
+    { resource: 'GROUP', prefix: 'synchook-lock.', operation: 'DESCRIBE' },
+  ];
+}
+
 /** What each missing grant must make synchook say: the operation (and where it applies). */
 const EXPECTED_NAMING: Record<string, RegExp> = {
   'TOPIC CREATE': /\bCREATE\b/,
@@ -147,7 +161,7 @@ async function expectUntouched(item: Scenario): Promise<void> {
 describe(`least privilege on an ACL-enabled broker (Kafka ${VERSION})`, () => {
   it('with exactly the documented ACLs, presync does everything, and a rerun plans nothing', async () => {
     const item = await scenario();
-    await grant(leastPrivilege(item.prefix));
+    await grant([...leastPrivilege(item.prefix), ...runLockGrants()]);
     const result = await runCli(['presync', '-c', join(item.dir, 'synchook.yaml')], { killAfterMs: 90_000 });
     expect(result.code, describeRun(result)).toBe(0);
     const topics = await topicsWithPrefix(admin, item.prefix);
@@ -164,7 +178,7 @@ describe(`least privilege on an ACL-enabled broker (Kafka ${VERSION})`, () => {
     const key = `${missing.resource} ${missing.operation}`;
     it(`without ${missing.operation} on the ${missing.resource.toLowerCase()}: stops before writing, naming ${missing.operation}`, async () => {
       const item = await scenario();
-      await grant(leastPrivilege(item.prefix).filter((candidate) => !(candidate.resource === missing.resource && candidate.operation === missing.operation)));
+      await grant([...leastPrivilege(item.prefix).filter((candidate) => !(candidate.resource === missing.resource && candidate.operation === missing.operation)), ...runLockGrants()]);
       const result = await runCli(['presync', '-c', join(item.dir, 'synchook.yaml')], { killAfterMs: 90_000 });
       const output = describeRun(result);
       expect(result.code, output).toBe(1);

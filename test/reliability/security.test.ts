@@ -53,6 +53,9 @@ beforeAll(async () => {
       allow(AclResourceTypes.TOPIC, RUN, ResourcePatternTypes.PREFIXED),
       allow(AclResourceTypes.GROUP, RUN, ResourcePatternTypes.PREFIXED),
       allow(AclResourceTypes.CLUSTER, 'kafka-cluster', ResourcePatternTypes.LITERAL),
+      // The run lock's topic and group (README "The run lock").
+      allow(AclResourceTypes.TOPIC, '__synchook_locks', ResourcePatternTypes.PREFIXED),
+      allow(AclResourceTypes.GROUP, 'synchook-lock.', ResourcePatternTypes.PREFIXED),
     ],
   });
   proxy = await startRegistryProxy({ target: harness().registry.url, basicAuth: { username: REGISTRY_USER, password: REGISTRY_PASSWORD } });
