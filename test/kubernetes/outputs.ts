@@ -29,7 +29,9 @@ export function renderedOutputs(): { outputs: RenderedOutput[]; notRendered: str
         const ciDir = join(REPO, chart, 'ci');
         const valueFiles = existsSync(ciDir) ? readdirSync(ciDir).filter((file) => /values\.ya?ml$/.test(file)).sort().map((file) => `ci/${file}`) : [];
         for (const values of [undefined, ...valueFiles]) {
-          const args = ['template', 'synchook', join(REPO, chart), '--namespace', 'synchook-helm', ...(values ? ['--values', join(REPO, chart, values)] : [])];
+          // The chart refuses to render without a config: give it the example environment's.
+          const config = ['--set-file', `config.files.synchook\\.yaml=${join(REPO, 'manifests/overlays/dev/synchook/synchook.yaml')}`];
+          const args = ['template', 'synchook', join(REPO, chart), '--namespace', 'synchook-helm', ...config, ...(values ? ['--values', join(REPO, chart, values)] : [])];
           outputs.push({ name: `helm ${chart}${values ? ` (${values})` : ''}`, objects: parseObjects(execFileSync(helm, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 })) });
         }
       }
