@@ -102,7 +102,11 @@ describe(`synchook doctor against Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? 
   });
 
   it('stops promptly on SIGTERM during a slow doctor and exits 143', async () => {
-    const silent = net.createServer(() => undefined);
+    // The signal goes once doctor is connecting, i.e. once the CLI is running (a loaded machine
+    // may take seconds to start node; a signal before that tests node, not synchook).
+    let connected: () => void = () => undefined;
+    const connecting = new Promise<void>((resolve) => (connected = resolve));
+    const silent = net.createServer(() => connected());
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as net.AddressInfo;
     try {
@@ -111,10 +115,10 @@ describe(`synchook doctor against Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? 
       const result = await runCli(['doctor', '-c', join(dir, 'synchook.yaml'), '--timeout', '120s'], {
         killAfterMs: 60_000,
         onSpawn: (child) => {
-          setTimeout(() => {
+          void connecting.then(() => {
             signalledAt = Date.now();
             child.kill('SIGTERM');
-          }, 1_500);
+          });
         },
       });
       expect(result.code).toBe(143);
