@@ -1,17 +1,20 @@
 import type { z } from 'zod';
-import type { LoadedConfig } from './config/load.js';
 import { createClients, type Clients } from './clients/index.js';
 import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf } from './errors.js';
 import { formatDuration } from './duration.js';
 import type { Logger } from './log.js';
 import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
 import { compareWithFreshPlan, describeApplied, type AppliedReadBack } from './report/applied.js';
+import type { LoadedConfig } from './config/load.js';
+import type { CoreConfig, TaskCommon } from './config/schema.js';
+import { taskSection } from './synchook-config.js';
 import { TASKS } from './tasks/registry.js';
 import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan, TaskProgress } from './tasks/types.js';
 
 export interface RunOptions {
   mode: RunMode;
-  loaded: LoadedConfig;
+  /** The loaded config; task sections are looked up by each task's config key. */
+  loaded: LoadedConfig<CoreConfig & Record<string, unknown>>;
   log: Logger;
   /** Tasks to run by name (`synchook run topics schemas`); all configured tasks of the phase otherwise. */
   taskNames?: string[];
@@ -44,7 +47,7 @@ export interface HeldLock {
 
 interface SelectedTask {
   task: TaskDefinition;
-  section: Record<string, unknown> & { timeout?: number; enabled?: boolean };
+  section: Record<string, unknown> & TaskCommon;
 }
 
 /** Exit codes when a run is stopped by a signal: 128 + the signal number, as shells report it. */
@@ -336,7 +339,7 @@ function selectTasks(options: RunOptions): SelectedTask[] {
       if (!task) {
         throw new SynchookError(`unknown task "${name}". Known tasks: ${tasks.map((candidate) => candidate.name).join(', ') || '(none)'}.`, ExitCode.Config);
       }
-      const section = config[task.configKey] as SelectedTask['section'] | undefined;
+      const section = taskSection(config, task);
       if (!section) {
         throw new SynchookError(`task "${name}" has no "${task.configKey}" section in ${options.loaded.file}. Add the section to configure it.`, ExitCode.Config);
       }
@@ -344,7 +347,7 @@ function selectTasks(options: RunOptions): SelectedTask[] {
     });
   }
   return tasks.filter((task) => wantedPhases.includes(task.phase))
-    .map((task) => ({ task, section: config[task.configKey] as SelectedTask['section'] | undefined }))
+    .map((task) => ({ task, section: taskSection(config, task) }))
     .filter((item): item is SelectedTask => item.section !== undefined && item.section.enabled !== false);
 }
 

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import { loadConfig } from '../synchook-config.js';
 import { connectAdmin, createKafka, kafkaError } from '../clients/kafka.js';
 import { compareApiSupport, fetchApiVersions, type ApiSupport } from '../clients/kafka-api-versions.js';
 import { createRegistryClient } from '../clients/registry.js';

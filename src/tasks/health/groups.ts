@@ -4,7 +4,7 @@ import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
 import { TaskFailedError } from '../../errors.js';
 import type { Violation } from '../types.js';
-import { retryWhileLeaderless } from '../smoke/kafka-errors.js';
+import { retryWhileLeaderless } from '../shared/kafka-errors.js';
 import { POLL_INTERVAL_MS, type ConsumerGroupExpectation } from './config.js';
 import { maxLag, partitionLags, worstPartitions, type PartitionLag } from './lag.js';
 

@@ -8,7 +8,7 @@ import type { SmokeSection } from './config.js';
 import { ProbeDeadlineReached, createGuard, settleWithin } from './deadline.js';
 import { partitionOf, plainProbeValue, probeHeaders, readProbeHeaders, sha256 } from './records.js';
 import type { ProbeSerde } from './serde.js';
-import { errorType, isLeaderless } from './kafka-errors.js';
+import { errorType, isLeaderless } from '../shared/kafka-errors.js';
 import { endOffsets, prepareProbeTopic, type ProbeTopic } from './topic.js';
 import type { ReceivedRecord, SentRecord } from './verify.js';
 

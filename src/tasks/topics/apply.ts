@@ -3,10 +3,10 @@ import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/
 import { kafkaErrorType } from '../../clients/kafka.js';
 import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { chunk, mapBounded } from './batch.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
-import { sameConfigValue } from './config-values.js';
+import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
 import type { ConfigChange, TopicCreation, TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 import { differencesFromDeclaration } from './raced.js';

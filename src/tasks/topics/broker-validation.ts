@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Violation } from '../types.js';
-import { chunk, mapBounded } from './batch.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import { describeTopicConfigs } from './cluster.js';
 import type { ConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
 import { suggestKey } from './diff.js';

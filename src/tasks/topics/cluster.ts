@@ -1,6 +1,6 @@
 import type { Admin, ITopicMetadata } from 'kafkajs';
-import { ConfigResourceTypes, ConfigSource } from './kafka-enums.js';
-import { chunk, mapBounded } from './batch.js';
+import { ConfigResourceTypes, ConfigSource } from '../shared/kafka-enums.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import type { ClusterTopics } from './diff.js';
 import type { ActualConfigEntry, ActualTopic } from './model.js';
 

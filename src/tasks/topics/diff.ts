@@ -1,5 +1,5 @@
 import type { PlannedChange, Violation } from '../types.js';
-import { sameConfigValue } from './config-values.js';
+import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
 import type { ActualTopic, DesiredTopic } from './model.js';
 import { collisionKey, isInternalTopic, topicNameProblem, topicNameWarning } from './names.js';
 import { inManagedScope, describePrefixes } from './scope.js';

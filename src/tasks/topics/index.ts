@@ -5,11 +5,11 @@ import { readClusterTopics } from './cluster.js';
 import { TopicsSection } from './config.js';
 import { planTopicChanges, type ClusterTopics, type TopicPlanResult, type TopicPlanState } from './diff.js';
 import { kafkaFailure } from '../../clients/kafka.js';
-import { loadDesiredTopics } from './load.js';
+import { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 import { isInternalTopic } from './names.js';
 
 export { TopicsSection } from './config.js';
-export { loadDesiredTopics } from './load.js';
+export { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 export { planTopicChanges, type TopicPlanState, type ClusterTopics } from './diff.js';
 export { readClusterTopics } from './cluster.js';
 export { inManagedScope } from './scope.js';

@@ -10,7 +10,7 @@
 import type { KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
 import { isRetriableKafkaError } from '../../clients/kafka.js';
 import type { Logger } from '../../log.js';
-import { chunk, mapBounded, sleep } from './batch.js';
+import { chunk, mapBounded, sleep } from '../shared/batch.js';
 
 /** Topics per Metadata request while waiting, and requests in flight. */
 export const METADATA_BATCH_SIZE = 1_000;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ParsedYaml } from '../../config/yaml.js';
-import { ConfigError } from '../../errors.js';
-import { Partitions, ReplicationFactor, TopicConfigMap } from './config.js';
-import { parseDocumentPart } from './documents.js';
+import type { ParsedYaml } from '../../../config/yaml.js';
+import { ConfigError } from '../../../errors.js';
+import { Partitions, ReplicationFactor, TopicConfigMap } from './schema.js';
+import { parseDocumentPart } from '../documents.js';
 import type { TopicFormat } from './model.js';
 
 /** The Strimzi API versions whose KafkaTopic synchook reads (same spec fields in both). */
