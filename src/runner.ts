@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createClients, type Clients } from './clients/index.js';
-import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf } from './errors.js';
+import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf, worstExitCode } from './errors.js';
 import { formatDuration } from './duration.js';
 import type { Logger } from './log.js';
 import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
@@ -473,12 +473,12 @@ export function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
   return parts.length > 0 ? `plan: ${parts.join(', ')}` : 'no changes';
 }
 
-/** Precedence: a configuration error first (the user must fix it), then unreachable, then rejected. */
+/** The worst task's code (worstExitCode); a skipped task makes the run rejected. */
 function runExitCode(results: TaskResult[], abortReason: unknown): number {
   if (abortReason instanceof AbortedError && abortReason.exitCode > ExitCode.Unreachable) return abortReason.exitCode;
   const codes = results.filter((result) => result.status !== 'success' && result.status !== 'skipped').map((result) => Number(result.exitCode));
-  if (codes.includes(ExitCode.Config)) return ExitCode.Config;
-  if (codes.includes(ExitCode.Unreachable)) return ExitCode.Unreachable;
+  const worst = worstExitCode(codes);
+  if (worst !== ExitCode.Success) return worst;
   if (codes.length > 0 || results.some((result) => result.status === 'skipped')) return ExitCode.Rejected;
   return ExitCode.Success;
 }

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { ConfigError, ExitCode, SynchookError, messageOf } from '../errors.js';
+import { ConfigError, ExitCode, SynchookError, messageOf, worstExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import type { GitHubReportConfig, ReportConfig } from './config.js';
@@ -203,6 +203,5 @@ export function reportingLines(reporters: Reporter[]): string[] {
  */
 export function exitCodeWithReporting(runExitCode: number, failure: SynchookError | undefined): number {
   if (!failure || runExitCode > ExitCode.Unreachable) return runExitCode;
-  const rank = (code: number) => ({ [ExitCode.Config]: 3, [ExitCode.Unreachable]: 2, [ExitCode.Rejected]: 1 })[code] ?? 0;
-  return rank(failure.exitCode) > rank(runExitCode) ? failure.exitCode : runExitCode;
+  return worstExitCode([runExitCode, failure.exitCode]);
 }

@@ -1,9 +1,9 @@
 import type { Octokit } from '@octokit/rest';
-import type { DoctorCheck } from '../../commands/doctor.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ReportConfig } from '../config.js';
+import type { DoctorCheck } from '../types.js';
 import { gitHubAuth } from '../index.js';
 import { discoverCommit, givenCommit, kubernetesAccess, type CommitSource } from '../sha/resolve.js';
 import { createGitHubClient } from './client.js';
@@ -15,7 +15,7 @@ import { renderTemplate } from './template.js';
  * they are and what they may do on the repository, and which commit a run would report to.
  */
 export async function checkGitHub(loaded: LoadedConfig, options: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }): Promise<DoctorCheck> {
-  const github = (loaded.config as { report?: ReportConfig }).report!.github!;
+  const github = loaded.config.report!.github!;
   const auth = gitHubAuth(github, options.env);
   const client = createGitHubClient({ apiUrl: github.apiUrl, repository: github.repository, auth, log: options.log, retries: 1 });
   const request = { request: { signal: options.signal } };
