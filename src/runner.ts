@@ -40,7 +40,7 @@ export interface RunOptions {
   progressIntervalMs?: number;
 }
 
-export interface HeldLock {
+interface HeldLock {
   readonly lost: AbortSignal;
   release(): Promise<void>;
 }
@@ -61,7 +61,7 @@ const READ_BACK_MS = 10_000;
 const READ_BACK_AFTER_SIGNAL_MS = 2_000;
 const PROGRESS_INTERVAL_MS = 5_000;
 
-export type Stage = 'plan' | 'apply' | 'check';
+type Stage = 'plan' | 'apply' | 'check';
 const STAGE_WORD: Record<Stage, string> = { plan: 'planning', apply: 'applying', check: 'checking' };
 
 export async function runPhase(options: RunOptions): Promise<RunSummary> {
@@ -466,7 +466,7 @@ function skippedResult(task: TaskDefinition, reason: string, durationMs: number,
   };
 }
 
-export function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
+function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
   const counts = { create: 0, update: 0, delete: 0 };
   for (const change of plan.changes) counts[change.action] += 1;
   const parts = [counts.create && `${counts.create} to create`, counts.update && `${counts.update} to change`, counts.delete && `${counts.delete} to delete`].filter(Boolean);

@@ -7,7 +7,7 @@ import type { TaskDefinition } from './tasks/types.js';
 // The full config: the core sections composed with every registered task's section. It lives
 // above config/ and tasks/ so that config imports no task.
 
-export const SynchookConfigSchema = composeConfigSchema(TASKS_BY_KEY);
+const SynchookConfigSchema = composeConfigSchema(TASKS_BY_KEY);
 
 /** The validated config, with every task's section typed by the task's own schema. */
 export type SynchookConfig = ComposedConfig<typeof TASKS_BY_KEY>;

@@ -17,7 +17,7 @@ export interface LoadedConfig<Config extends CoreConfig = CoreConfig> {
 }
 
 /** A config file larger than this is refused before parsing: no hook config is that big. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Reads and validates the config file against `schema`, the full config schema. */
 export function loadConfigFile<Config extends CoreConfig>(schema: z.ZodType<Config>, path: string, env: Environment = process.env): LoadedConfig<Config> {

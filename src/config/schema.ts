@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
-import { ReportConfig } from '../report/config.js';
+import { ReportConfig } from './report.js';
 import { RunLockConfig } from './lock.js';
 
 /** Keys every task section accepts besides its own. */

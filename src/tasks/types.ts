@@ -10,7 +10,7 @@ export type Phase = 'presync' | 'postsync';
  * What a task sees of the config: the core sections, and where topics are declared, which health
  * reads too (fromTopicsSection). A task's own section comes as the `section` argument.
  */
-export type TaskConfig = CoreConfig & { topics?: TopicDeclarationSource };
+type TaskConfig = CoreConfig & { topics?: TopicDeclarationSource };
 
 /** One change a task would make (plan) or made (apply). */
 export interface PlannedChange {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import type { GitHubReportConfig } from '../config.js';
+import type { GitHubReportConfig } from '../../config/report.js';
 import { discoverArgoCdRevision, SERVICE_ACCOUNT_DIR, type ArgoCdFinding, type KubernetesAccess } from './argocd.js';
 import { parseRevision } from './revision.js';
 

@@ -7,7 +7,7 @@ import { CompatibilityLevelSchema, SCHEMA_TYPES, type CompatibilityLevel, type S
 import type { FileSource } from './sources.js';
 
 /** A reference from one schema to a schema of another subject (Confluent's SchemaReference). */
-export interface ReferenceDeclaration {
+interface ReferenceDeclaration {
   /** Avro: the full name of the referenced type; Protobuf: the import path; JSON Schema: the $ref URI. */
   name: string;
   subject: string;
@@ -70,7 +70,7 @@ const SubjectsFileShape = z.strictObject({ subjects: z.array(z.unknown()).meta({
 const EXTENSION_TYPES: Record<string, SchemaType> = { '.avsc': 'AVRO', '.avro': 'AVRO', '.json': 'JSON', '.proto': 'PROTOBUF' };
 
 /** Expands `schemas.files` in a source: paths must exist and globs must match, so a typo never declares nothing. */
-export function subjectsFiles(source: FileSource, patterns: readonly string[]): string[] {
+function subjectsFiles(source: FileSource, patterns: readonly string[]): string[] {
   const found = new Set<string>();
   patterns.forEach((pattern, index) => {
     const where = `schemas.files[${index}]`;

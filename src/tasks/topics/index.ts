@@ -11,10 +11,10 @@ import { isInternalTopic } from './names.js';
 export { TopicsSection } from './config.js';
 export { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 export { planTopicChanges, type TopicPlanState, type ClusterTopics } from './diff.js';
-export { readClusterTopics } from './cluster.js';
+;
 export { inManagedScope } from './scope.js';
-export { topicNameProblem, topicNameWarning, isInternalTopic } from './names.js';
-export type { DesiredTopic, DesiredTopics, ActualTopic } from './model.js';
+export { isInternalTopic } from './names.js';
+;
 
 /** Broker-side timeout of topic requests; the task deadline bounds it further. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -144,7 +144,7 @@ function planFigures(state: TopicPlanState, declared: number): Record<string, nu
   };
 }
 
-export function describeTopicPlan(plan: Pick<TaskPlan<TopicPlanState>, 'figures' | 'changes'>): string {
+function describeTopicPlan(plan: Pick<TaskPlan<TopicPlanState>, 'figures' | 'changes'>): string {
   const figures = plan.figures ?? {};
   const parts = [
     figures.create && `${figures.create} topic${figures.create === 1 ? '' : 's'} to create`,

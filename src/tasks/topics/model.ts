@@ -1,6 +1,6 @@
 /** The data the topics task works on: desired topics from files (shared), actual topics from Kafka. */
 
-export type { DesiredTopic, DesiredTopics, TopicFormat } from '../shared/topic-declarations/model.js';
+export type { DesiredTopic } from '../shared/topic-declarations/model.js';
 
 /** One config entry of an existing topic, from DescribeConfigs. */
 export interface ActualConfigEntry {

@@ -80,7 +80,7 @@ export async function waitUntilReady(
 }
 
 /** A topic is served when it has at least `partitions` partitions, each with a leader. */
-export function servesTopic(result: TopicMetadataResult | undefined, partitions: number): boolean {
+function servesTopic(result: TopicMetadataResult | undefined, partitions: number): boolean {
   return result !== undefined && result.ok && result.partitions.length >= partitions && result.partitions.every((partition) => partition.leader >= 0);
 }
 

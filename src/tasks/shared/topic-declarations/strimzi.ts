@@ -6,7 +6,7 @@ import { parseDocumentPart } from '../documents.js';
 import type { TopicFormat } from './model.js';
 
 /** The Strimzi API versions whose KafkaTopic synchook reads (same spec fields in both). */
-export const STRIMZI_API_VERSIONS = ['kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v1'] as const;
+const STRIMZI_API_VERSIONS = ['kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v1'] as const;
 const STRIMZI_GROUP = 'kafka.strimzi.io/';
 
 // Strimzi's KafkaTopic spec has exactly these fields; an unknown one (replicationFactor instead of
