@@ -50,13 +50,13 @@ export function givenCommit(options: Pick<ResolveCommitOptions, 'github' | 'env'
   return undefined;
 }
 
-export async function discoverCommit(options: ResolveCommitOptions, access: KubernetesAccess): Promise<CommitSource> {
+async function discoverCommit(options: ResolveCommitOptions, access: KubernetesAccess): Promise<CommitSource> {
   const argocd = await discoverFromArgoCd(options, access);
   return { sha: argocd.sha, from: `ArgoCD Application ${argocd.appNamespace}/${argocd.app} (${argocd.field})`, argocd };
 }
 
 /** How to reach Kubernetes for discovery, or undefined when discovery is off or there is no cluster. */
-export function kubernetesAccess(options: Pick<ResolveCommitOptions, 'github' | 'configDir' | 'env' | 'serviceAccountDir'>): KubernetesAccess | undefined {
+function kubernetesAccess(options: Pick<ResolveCommitOptions, 'github' | 'configDir' | 'env' | 'serviceAccountDir'>): KubernetesAccess | undefined {
   const { discover, argocd } = options.github;
   if (discover === 'off') return undefined;
   if (argocd.kubeconfig) return { kind: 'kubeconfig', file: resolve(options.configDir, argocd.kubeconfig) };
