@@ -3,7 +3,10 @@
 # unit tests, the integration suite against Kafka 3.9 and against Kafka 4.x (each with the real
 # schema registry), the manifests against a real Kubernetes API server, and the end-to-end test of
 # the container image.
-# SYNCHOOK_TEST_SUITES limits the suites, e.g. SYNCHOOK_TEST_SUITES="unit integration-3.9".
+# The unit suite starts with the static checks: the layering rules (dependency-cruiser,
+# .dependency-cruiser.cjs) and unused files, exports and dependencies (knip, knip.jsonc).
+# SYNCHOOK_TEST_SUITES limits the suites, e.g. SYNCHOOK_TEST_SUITES="unit integration-3.9";
+# "checks" runs the static checks alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -44,9 +47,17 @@ run_suite() {
   fi
 }
 
+run_checks() {
+  say ""
+  say "=== checks ==="
+  npm run --silent check:deps || { status=1; say "=== checks: the layering is broken (npm run check:deps) ==="; }
+  npm run --silent check:unused || { status=1; say "=== checks: unused code or dependencies (npm run check:unused) ==="; }
+}
+
 for suite in $suites; do
   case "$suite" in
-    unit) run_suite unit npx vitest run --project unit ;;
+    checks) run_checks ;;
+    unit) run_checks; run_suite unit npx vitest run --project unit ;;
     integration-3.9) SYNCHOOK_KAFKA_VERSION=3.9 run_suite integration-kafka-3.9 npx vitest run --project integration ;;
     integration-4) SYNCHOOK_KAFKA_VERSION=4 run_suite integration-kafka-4 npx vitest run --project integration ;;
     kubernetes)

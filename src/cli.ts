@@ -193,8 +193,8 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       "Print the config file's JSON Schema (for editors)",
       (y) => y,
       (args) => execute(args as GlobalArgs, async (ctx) => {
-        const { configJsonSchema } = await import('./config/schema.js');
-        ctx.out(JSON.stringify(configJsonSchema(), null, 2));
+        const { synchookJsonSchema } = await import('./synchook-config.js');
+        ctx.out(JSON.stringify(synchookJsonSchema(), null, 2));
         return 0;
       }),
     )

@@ -2,12 +2,11 @@
  * The longest delay a Node timer holds: setTimeout takes a signed 32-bit count of milliseconds and
  * fires at once (after a TimeoutOverflowWarning) for anything larger (nodejs.org/api/timers.html).
  */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
+const MAX_DURATION_MS = 2 ** 31 - 1;
 /** MAX_DURATION_MS in the largest unit it holds whole: 596h (24.8 days). */
-export const MAX_DURATION_TEXT = '596h';
+const MAX_DURATION_TEXT = '596h';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
 /** Parses "500ms", "30s", "2m", "1h" and combinations such as "1m30s" into milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -22,10 +21,6 @@ export function parseDuration(text: string): number | undefined {
     rest = rest.slice(match[0].length);
   }
   return Math.round(total);
-}
-
-export function isDuration(text: string): boolean {
-  return parseDuration(text) !== undefined || DURATION.test(text);
 }
 
 export function formatDuration(ms: number): string {

@@ -11,6 +11,21 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+const SEVERITY: Record<number, number> = { [ExitCode.Config]: 3, [ExitCode.Unreachable]: 2, [ExitCode.Rejected]: 1, [ExitCode.Success]: 0 };
+
+/**
+ * The code to end with when several parts ended with these codes: a configuration error first (the
+ * user must fix it), then unreachable, then rejected. Any other non-zero code counts as rejected.
+ */
+export function worstExitCode(codes: Iterable<number>): ExitCode {
+  let worst: ExitCode = ExitCode.Success;
+  for (const code of codes) {
+    const known: ExitCode = code in SEVERITY ? (code as ExitCode) : ExitCode.Rejected;
+    if (SEVERITY[known]! > SEVERITY[worst]!) worst = known;
+  }
+  return worst;
+}
+
 /** Base of every error synchook expects; its message is one sentence a user can act on. */
 export class SynchookError extends Error {
   readonly exitCode: ExitCode;

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino, { type Logger, type Level } from 'pino';
 
 export type { Logger };
-export type LogFormat = 'json' | 'pretty';
+type LogFormat = 'json' | 'pretty';
 
 /**
  * Every secret value synchook reads (passwords, tokens, keys) is registered here and replaced in
@@ -38,7 +38,7 @@ export function scrub(text: string): string {
 }
 
 /** Keys whose values never reach a log line, whatever they hold. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'password', '*.password', '*.*.password', 'token', '*.token', '*.*.token',
   'privateKey', '*.privateKey', '*.*.privateKey', 'authorization', '*.authorization',
   'headers.authorization', '*.headers.authorization', 'sasl', '*.sasl',
@@ -62,7 +62,6 @@ export interface LogOptions {
 }
 
 const moduleRequire = createRequire(import.meta.url);
-let current: Logger | undefined;
 
 export function createLogger(options: LogOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
@@ -80,12 +79,10 @@ export function createLogger(options: LogOptions = {}): Logger {
     const pretty = loadPretty();
     if (pretty) {
       const stream = pretty({ colorize: isTty, sync: true, destination: new ScrubbingStream(destination), translateTime: 'HH:MM:ss', ignore: 'pid,hostname' });
-      current = pino(common, stream);
-      return current;
+      return pino(common, stream);
     }
   }
-  current = pino(common, new ScrubbingStream(destination));
-  return current;
+  return pino(common, new ScrubbingStream(destination));
 }
 
 function loadPretty(): ((options: Record<string, unknown>) => NodeJS.WritableStream) | undefined {
@@ -97,11 +94,6 @@ function loadPretty(): ((options: Record<string, unknown>) => NodeJS.WritableStr
   }
 }
 
-
-/** The process-wide logger; tests and the CLI replace it with createLogger(). */
-export function logger(): Logger {
-  return current ?? createLogger({ level: 'silent' });
-}
 
 /** Plain command output (plans, doctor reports, summaries) on stdout, scrubbed of secrets. */
 export function printOut(text: string, stream: NodeJS.WritableStream = process.stdout): void {

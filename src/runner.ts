@@ -1,17 +1,20 @@
 import type { z } from 'zod';
-import type { LoadedConfig } from './config/load.js';
 import { createClients, type Clients } from './clients/index.js';
-import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf } from './errors.js';
+import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf, worstExitCode } from './errors.js';
 import { formatDuration } from './duration.js';
 import type { Logger } from './log.js';
 import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
 import { compareWithFreshPlan, describeApplied, type AppliedReadBack } from './report/applied.js';
+import type { LoadedConfig } from './config/load.js';
+import type { CoreConfig, TaskCommon } from './config/schema.js';
+import { taskSection } from './synchook-config.js';
 import { TASKS } from './tasks/registry.js';
 import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan, TaskProgress } from './tasks/types.js';
 
 export interface RunOptions {
   mode: RunMode;
-  loaded: LoadedConfig;
+  /** The loaded config; task sections are looked up by each task's config key. */
+  loaded: LoadedConfig<CoreConfig & Record<string, unknown>>;
   log: Logger;
   /** Tasks to run by name (`synchook run topics schemas`); all configured tasks of the phase otherwise. */
   taskNames?: string[];
@@ -37,14 +40,14 @@ export interface RunOptions {
   progressIntervalMs?: number;
 }
 
-export interface HeldLock {
+interface HeldLock {
   readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 
 interface SelectedTask {
   task: TaskDefinition;
-  section: Record<string, unknown> & { timeout?: number; enabled?: boolean };
+  section: Record<string, unknown> & TaskCommon;
 }
 
 /** Exit codes when a run is stopped by a signal: 128 + the signal number, as shells report it. */
@@ -58,7 +61,7 @@ const READ_BACK_MS = 10_000;
 const READ_BACK_AFTER_SIGNAL_MS = 2_000;
 const PROGRESS_INTERVAL_MS = 5_000;
 
-export type Stage = 'plan' | 'apply' | 'check';
+type Stage = 'plan' | 'apply' | 'check';
 const STAGE_WORD: Record<Stage, string> = { plan: 'planning', apply: 'applying', check: 'checking' };
 
 export async function runPhase(options: RunOptions): Promise<RunSummary> {
@@ -336,7 +339,7 @@ function selectTasks(options: RunOptions): SelectedTask[] {
       if (!task) {
         throw new SynchookError(`unknown task "${name}". Known tasks: ${tasks.map((candidate) => candidate.name).join(', ') || '(none)'}.`, ExitCode.Config);
       }
-      const section = config[task.configKey] as SelectedTask['section'] | undefined;
+      const section = taskSection(config, task);
       if (!section) {
         throw new SynchookError(`task "${name}" has no "${task.configKey}" section in ${options.loaded.file}. Add the section to configure it.`, ExitCode.Config);
       }
@@ -344,7 +347,7 @@ function selectTasks(options: RunOptions): SelectedTask[] {
     });
   }
   return tasks.filter((task) => wantedPhases.includes(task.phase))
-    .map((task) => ({ task, section: config[task.configKey] as SelectedTask['section'] | undefined }))
+    .map((task) => ({ task, section: taskSection(config, task) }))
     .filter((item): item is SelectedTask => item.section !== undefined && item.section.enabled !== false);
 }
 
@@ -463,19 +466,19 @@ function skippedResult(task: TaskDefinition, reason: string, durationMs: number,
   };
 }
 
-export function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
+function describeChanges(plan: Pick<TaskPlan, 'changes'>): string {
   const counts = { create: 0, update: 0, delete: 0 };
   for (const change of plan.changes) counts[change.action] += 1;
   const parts = [counts.create && `${counts.create} to create`, counts.update && `${counts.update} to change`, counts.delete && `${counts.delete} to delete`].filter(Boolean);
   return parts.length > 0 ? `plan: ${parts.join(', ')}` : 'no changes';
 }
 
-/** Precedence: a configuration error first (the user must fix it), then unreachable, then rejected. */
+/** The worst task's code (worstExitCode); a skipped task makes the run rejected. */
 function runExitCode(results: TaskResult[], abortReason: unknown): number {
   if (abortReason instanceof AbortedError && abortReason.exitCode > ExitCode.Unreachable) return abortReason.exitCode;
   const codes = results.filter((result) => result.status !== 'success' && result.status !== 'skipped').map((result) => Number(result.exitCode));
-  if (codes.includes(ExitCode.Config)) return ExitCode.Config;
-  if (codes.includes(ExitCode.Unreachable)) return ExitCode.Unreachable;
+  const worst = worstExitCode(codes);
+  if (worst !== ExitCode.Success) return worst;
   if (codes.length > 0 || results.some((result) => result.status === 'skipped')) return ExitCode.Rejected;
   return ExitCode.Success;
 }

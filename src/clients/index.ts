@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { SynchookConfig } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { connectAdmin, createKafka } from './kafka.js';
@@ -17,7 +17,7 @@ export interface Clients {
   close(): Promise<void>;
 }
 
-export function createClients(config: SynchookConfig, dir: string, log: Logger): Clients {
+export function createClients(config: CoreConfig, dir: string, log: Logger): Clients {
   let kafka: Kafka | undefined;
   let admin: Promise<Admin> | undefined;
   let kafkaAdmin: KafkaAdmin | undefined;

@@ -4,7 +4,7 @@ import tls, { type ConnectionOptions } from 'node:tls';
 import { IncrementalAlterConfigs } from './kafka/incremental-alter-configs.js';
 
 /** The Kafka APIs synchook's tasks send, by protocol key (Kafka protocol guide, "Api Keys"). */
-export const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; usedBy: string; ownVersions?: readonly string[] }> = [
+const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; usedBy: string; ownVersions?: readonly string[] }> = [
   { key: 3, name: 'Metadata', moduleName: 'metadata', usedBy: 'all' },
   { key: 19, name: 'CreateTopics', moduleName: 'createTopics', usedBy: 'topics' },
   { key: 37, name: 'CreatePartitions', moduleName: 'createPartitions', usedBy: 'topics' },
@@ -41,7 +41,7 @@ export interface ApiSupport {
 const requireHere = createRequire(import.meta.url);
 
 /** Versions kafkajs can speak for an API (from its protocol tables). */
-export function clientVersions(moduleName: string): { min: number; max: number } {
+function clientVersions(moduleName: string): { min: number; max: number } {
   const definitions = requireHere(`kafkajs/src/protocol/requests/${moduleName}/index.js`) as { versions: string[] };
   const versions = definitions.versions.map(Number);
   return { min: Math.min(...versions), max: Math.max(...versions) };

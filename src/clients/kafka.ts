@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { kafkaFailure, noteUnansweredRequest } from './kafka/errors.js';
 import { tlsOptions } from './tls.js';
 
-export { classifyKafkaError, isConnectionFailure, isRetriableKafkaError, kafkaErrorType, kafkaFailure, rootMessage } from './kafka/errors.js';
+export { classifyKafkaError, isRetriableKafkaError, kafkaErrorType, kafkaFailure, rootMessage } from './kafka/errors.js';
 
 export interface KafkaClientOptions {
   dir: string;

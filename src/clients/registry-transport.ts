@@ -16,7 +16,7 @@ import { ErrorAnswer } from './registry-responses.js';
 import { isCertificateError, tlsOptions } from './tls.js';
 
 /** Content type of Confluent's REST API (Schema Registry API reference, "Content types"). */
-export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
 /** The longest Retry-After honoured; a registry asking for more is treated as unavailable. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -48,7 +48,7 @@ export interface RegistryCall<T> {
   signal?: AbortSignal;
 }
 
-export type RegistryOutcome<T> = { ok: true; body: T } | { ok: false; status: number; errorCode?: number; message: string };
+type RegistryOutcome<T> = { ok: true; body: T } | { ok: false; status: number; errorCode?: number; message: string };
 
 export interface RegistryTransport {
   /** registry.url without a trailing slash. */

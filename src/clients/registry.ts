@@ -20,7 +20,7 @@ import {
 } from './registry-responses.js';
 import { createRegistryTransport, type RegistryCall } from './registry-transport.js';
 
-export { REGISTRY_CONTENT_TYPE, RegistryHttpError } from './registry-transport.js';
+export { RegistryHttpError } from './registry-transport.js';
 
 export interface RegistryReference {
   name: string;
@@ -65,11 +65,11 @@ export class IncompatibleRegistrationError extends Error {
   }
 }
 
-export interface CallOptions {
+interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface SchemaCallOptions extends CallOptions {
+interface SchemaCallOptions extends CallOptions {
   /** Pass normalize=true: the registry compares schemas in their normalized form. */
   normalize?: boolean;
 }

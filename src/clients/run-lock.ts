@@ -29,7 +29,7 @@ export interface RunLockIdentity {
 }
 
 /** What each member announces in its group metadata. */
-export interface MemberClaim extends RunLockIdentity {
+interface MemberClaim extends RunLockIdentity {
   /** ISO time this member started waiting. */
   waitingSince: string;
   /** ISO time this member was granted the lock, while it holds it. */
@@ -69,9 +69,9 @@ const HEARTBEAT_MS = 1_000;
  * Time to join the group on top of lock.wait: the coordinator delays the first join of an empty
  * group (group.initial.rebalance.delay.ms, 3 s by default) and waits for every member to rejoin.
  */
-export const JOIN_ALLOWANCE_MS = 5_000;
+const JOIN_ALLOWANCE_MS = 5_000;
 
-export function lockGroupId(name: string): string {
+function lockGroupId(name: string): string {
   return `synchook-lock.${name}`;
 }
 
@@ -80,7 +80,7 @@ export function lockGroupId(name: string): string {
  * granted one if a member expelled by the coordinator still claims it: the newer grant wins);
  * otherwise the member that has waited longest.
  */
-export function chooseHolder(members: Array<{ memberId: string; claim?: MemberClaim }>): string | undefined {
+function chooseHolder(members: Array<{ memberId: string; claim?: MemberClaim }>): string | undefined {
   const order = (a: string | undefined, b: string | undefined) => (a ?? '').localeCompare(b ?? '');
   const holding = members.filter((member) => member.claim?.heldSince).sort((a, b) => order(b.claim!.heldSince, a.claim!.heldSince) || order(a.memberId, b.memberId));
   if (holding.length > 0) return holding[0]!.memberId;
@@ -88,7 +88,7 @@ export function chooseHolder(members: Array<{ memberId: string; claim?: MemberCl
   return waiting[0]?.memberId;
 }
 
-export function parseClaim(userData: Buffer | null | undefined): MemberClaim | undefined {
+function parseClaim(userData: Buffer | null | undefined): MemberClaim | undefined {
   if (!userData || userData.length === 0) return undefined;
   try {
     const value = JSON.parse(userData.toString('utf8')) as Partial<MemberClaim>;
@@ -100,7 +100,7 @@ export function parseClaim(userData: Buffer | null | undefined): MemberClaim | u
 }
 
 /** "revision 1a2b3c4 on pod synchook-presync-x (host h, pid 7) since 10:31:02 UTC (4 min ago)" */
-export function describeHolder(claim: MemberClaim | undefined, now: number): string {
+function describeHolder(claim: MemberClaim | undefined, now: number): string {
   if (!claim) return 'another synchook run (it did not say which)';
   const revision = claim.revision ? `revision ${claim.revision.slice(0, 12)}` : 'an unknown revision';
   const where = claim.pod ? `pod ${claim.pod} (host ${claim.host}, pid ${claim.pid})` : `host ${claim.host} (pid ${claim.pid})`;
@@ -160,7 +160,7 @@ async function currentHolder(admin: Admin, groupId: string, topic: string, self:
   return (others.find((member) => member.assigned.includes(LOCK_PARTITION)) ?? others.find((member) => member.claim?.heldSince) ?? oldest)?.claim;
 }
 
-export class RunLockBusyError extends UnreachableError {}
+class RunLockBusyError extends UnreachableError {}
 
 /**
  * Joins the lock group and resolves once this run holds the lock; throws RunLockBusyError naming

@@ -1,22 +1,16 @@
 import type { Admin } from 'kafkajs';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import { loadConfig } from '../synchook-config.js';
 import { connectAdmin, createKafka, kafkaError } from '../clients/kafka.js';
 import { compareApiSupport, fetchApiVersions, type ApiSupport } from '../clients/kafka-api-versions.js';
 import { createRegistryClient } from '../clients/registry.js';
 import { tlsOptions } from '../clients/tls.js';
-import { ExitCode, SynchookError, exitCodeOf, messageOf } from '../errors.js';
+import { ExitCode, SynchookError, exitCodeOf, messageOf, worstExitCode } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { withDeadline } from '../runner.js';
+import type { DoctorCheck } from '../report/types.js';
 import type { CommandContext } from './context.js';
 
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  /** Lines of what was found, or of what went wrong. */
-  lines: string[];
-  exitCode: number;
-  facts?: Record<string, unknown>;
-}
 
 export const DOCTOR_DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -41,8 +35,8 @@ export async function runDoctor(ctx: CommandContext & { format?: 'text' | 'json'
   }
   const failed = results.filter((check) => !check.ok);
   if (failed.length === 0) return ExitCode.Success;
-  const codes = failed.map((check) => check.exitCode);
-  return codes.includes(ExitCode.Config) ? ExitCode.Config : codes.includes(ExitCode.Unreachable) ? ExitCode.Unreachable : ExitCode.Rejected;
+  // A failed check is at least a rejection.
+  return worstExitCode([ExitCode.Rejected, ...failed.map((check) => check.exitCode)]);
 }
 
 async function guarded(name: string, timeoutMs: number, ctx: CommandContext, body: () => Promise<DoctorCheck>): Promise<DoctorCheck> {

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedSynchookConfig } from '../synchook-config.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaConfig } from '../clients/kafka.js';
 import { acquireRunLock, runLockIdentity } from '../clients/run-lock.js';
@@ -80,12 +80,11 @@ function writeStepSummary(ctx: CommandContext, markdown: string): ConfigError | 
 }
 
 /** The run lock for a PreSync that may apply: needs the cluster; plan and dry runs never lock. */
-function runLock(loaded: LoadedConfig, ctx: CommandContext, options: RunCommandOptions): RunOptions['acquireLock'] {
+function runLock(loaded: LoadedSynchookConfig, ctx: CommandContext, options: RunCommandOptions): RunOptions['acquireLock'] {
   const { config, dir } = loaded;
   const lock = config.lock;
   if (!lock.enabled || !config.cluster || options.mode === 'plan' || options.dryRun) return undefined;
-  const topics = config.topics as { managedPrefix?: string[] } | undefined;
-  const name = lock.name ?? topics?.managedPrefix?.join(',') ?? `environment ${config.environment}`;
+  const name = lock.name ?? config.topics?.managedPrefix?.join(',') ?? `environment ${config.environment}`;
   const revision = options.sha ?? (config.report?.github?.sha || undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.ARGOCD_APP_REVISION;
   return ({ signal, remainingMs }) =>
     acquireRunLock({

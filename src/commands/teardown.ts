@@ -3,17 +3,16 @@ import { createClients } from '../clients/index.js';
 import { kafkaError } from '../clients/kafka.js';
 import type { RegistryClient } from '../clients/registry.js';
 import type { ClusterConfig } from '../config/common.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type SynchookConfig } from '../synchook-config.js';
 import { formatDuration } from '../duration.js';
 import { ConfigError, ExitCode, SynchookError, messageOf } from '../errors.js';
 import { boundedClose, withDeadline } from '../runner.js';
-import { aclKey, describeAcl, exactFilter, loadDesiredAcls, readClusterAcls, type AclBinding, type AclsSection } from '../tasks/acls/index.js';
+import { aclKey, describeAcl, exactFilter, loadDesiredAcls, readClusterAcls, type AclBinding } from '../tasks/acls/index.js';
 import { loadDeclarations } from '../tasks/schemas/declarations.js';
 import { registrationOrder } from '../tasks/schemas/references.js';
 import { folderSource } from '../tasks/schemas/sources.js';
-import type { SchemasSection } from '../tasks/schemas/index.js';
-import { probeTopicName, type SmokeSection } from '../tasks/smoke/config.js';
-import { inManagedScope, isInternalTopic, loadDesiredTopics, type TopicsSection } from '../tasks/topics/index.js';
+import { probeTopicName } from '../tasks/smoke/config.js';
+import { inManagedScope, isInternalTopic, loadDesiredTopics } from '../tasks/topics/index.js';
 import { describePrefixes } from '../tasks/topics/scope.js';
 import type { CommandContext } from './context.js';
 
@@ -48,7 +47,7 @@ export async function runTeardown(ctx: CommandContext & { yes: boolean }): Promi
   const loaded = loadConfig(ctx.configPath, ctx.env);
   const { config, dir } = loaded;
   // Every file is read before Kafka or the registry is asked anything: a bad file deletes nothing.
-  const desired = readDesired(config as Record<string, unknown>, config.environment, dir, ctx.configPath);
+  const desired = readDesired(config, config.environment, dir, ctx.configPath);
   const timeoutMs = ctx.timeoutMs ?? config.timeout;
   const clients = createClients(config, dir, ctx.log);
   try {
@@ -78,8 +77,8 @@ export async function runTeardown(ctx: CommandContext & { yes: boolean }): Promi
   }
 }
 
-function readDesired(config: Record<string, unknown>, environment: string, dir: string, shown: string): Desired {
-  const topics = config.topics as TopicsSection | undefined;
+function readDesired(config: SynchookConfig, environment: string, dir: string, shown: string): Desired {
+  const topics = config.topics;
   if (!topics?.managedPrefix) {
     throw new ConfigError(
       `${shown}: teardown deletes only what a config owns, and this config sets no topics.managedPrefix. Set topics.managedPrefix to the name prefix of the ephemeral environment's topics (e.g. "pr-123.").`,
@@ -88,9 +87,7 @@ function readDesired(config: Record<string, unknown>, environment: string, dir: 
   if (!config.cluster) throw new ConfigError(`${shown}: teardown needs Kafka, but the config has no cluster section. Add cluster.brokers.`);
   const prefixes = topics.managedPrefix;
   const declared = loadDesiredTopics(topics, dir);
-  const schemas = config.schemas as SchemasSection | undefined;
-  const acls = config.acls as AclsSection | undefined;
-  const smoke = config.smoke as SmokeSection | undefined;
+  const { schemas, acls, smoke } = config;
   let subjects: string[] = [];
   if (schemas) {
     if (!config.registry) throw new ConfigError(`${shown}: the schemas section declares subjects, but the config has no registry section to delete them from. Add registry.url.`);

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadConfig, taskSection } from '../synchook-config.js';
 import { ExitCode } from '../errors.js';
 import { describeViolation } from '../report/render.js';
 import { TASKS } from '../tasks/registry.js';
@@ -10,7 +10,7 @@ export async function runValidate(ctx: CommandContext & { against?: string }): P
   ctx.out(`config ok: ${ctx.configPath} (environment ${loaded.config.environment})`);
   let violations = 0;
   for (const task of TASKS) {
-    const section = loaded.config[task.configKey] as { enabled?: boolean } | undefined;
+    const section = taskSection(loaded.config, task);
     if (!section || section.enabled === false || !task.validate) continue;
     const report = await task.validate({ config: loaded.config, configDir: loaded.dir, log: ctx.log.child({ task: task.name }), against: ctx.against }, section);
     ctx.out(`${report.violations.length === 0 ? 'ok  ' : 'FAIL'} ${task.name}: ${report.checked.join('; ') || 'checked'}`);

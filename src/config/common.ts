@@ -38,7 +38,7 @@ export function secretPair<K extends string>(key: K, description: string) {
   } as { [P in K]: z.ZodOptional<z.ZodString> } & { [P in `${K}File`]: z.ZodOptional<z.ZodString> };
 }
 
-export function exactlyOneOf(key: string) {
+function exactlyOneOf(key: string) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
     const inline = value[key] !== undefined;
     const file = value[`${key}File`] !== undefined;
@@ -71,7 +71,7 @@ export const TlsConfig = z
     }
   });
 
-export const SaslConfig = z
+const SaslConfig = z
   .strictObject({
     mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).meta({ description: 'SASL mechanism.' }),
     username: NonEmptyString,
@@ -122,4 +122,4 @@ export const RegistryConfig = z.strictObject({
 });
 export type RegistryConfig = z.output<typeof RegistryConfig>;
 export type TlsConfig = z.output<typeof TlsConfig>;
-export type SaslConfig = z.output<typeof SaslConfig>;
+type SaslConfig = z.output<typeof SaslConfig>;

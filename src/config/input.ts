@@ -17,7 +17,7 @@ export interface InputLimits {
 // A hand-written declaration file is far below 8 MiB (10,000 topics take about 1 MiB of YAML).
 // Parsed YAML takes about 50 times its size in memory (52 MB of topic files reached 2.7 GB), so
 // the total is kept where the shipped Jobs' memory limit still holds it.
-export const DEFAULT_INPUT_LIMITS: InputLimits = { maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 16 * 1024 * 1024 };
+const DEFAULT_INPUT_LIMITS: InputLimits = { maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 16 * 1024 * 1024 };
 
 interface InputScope {
   /** Real paths: the config's folder first, then the allowed roots. */
@@ -178,7 +178,7 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return low;
 }
 
-export function formatSize(bytes: number): string {
+function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
   return `${bytes} bytes`;

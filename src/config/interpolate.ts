@@ -25,7 +25,7 @@ export function interpolate(value: unknown, env: Environment, locate: (path: Pro
   return value;
 }
 
-export function interpolateString(text: string, env: Environment, where: () => string): unknown {
+function interpolateString(text: string, env: Environment, where: () => string): unknown {
   if (!text.includes('${')) return text;
   if (MALFORMED.test(text.replace(/\$\$\{/g, ''))) {
     throw new ConfigError(`${where()}: malformed variable reference in "${text}". Write \${NAME} or \${NAME:-default}, or $\${ for a literal.`);

@@ -5,11 +5,11 @@ import { ConfigError } from '../errors.js';
 import { registerBasicAuth, registerSecret } from '../log.js';
 import { configureInput, countInput, decodeUtf8 } from './input.js';
 import { interpolate, type Environment } from './interpolate.js';
-import { SynchookConfigSchema, type SynchookConfig } from './schema.js';
+import type { CoreConfig } from './schema.js';
 import { formatPath, parseYamlFile } from './yaml.js';
 
-export interface LoadedConfig {
-  config: SynchookConfig;
+export interface LoadedConfig<Config extends CoreConfig = CoreConfig> {
+  config: Config;
   /** Absolute path of the config file. */
   file: string;
   /** Folder of the config file; every file the config names is relative to it. */
@@ -17,17 +17,18 @@ export interface LoadedConfig {
 }
 
 /** A config file larger than this is refused before parsing: no hook config is that big. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export function loadConfig(path: string, env: Environment = process.env): LoadedConfig {
+/** Reads and validates the config file against `schema`, the full config schema. */
+export function loadConfigFile<Config extends CoreConfig>(schema: z.ZodType<Config>, path: string, env: Environment = process.env): LoadedConfig<Config> {
   const file = resolve(path);
   const text = readConfigText(file, path);
-  const loaded = parseConfig(text, { file, displayName: path, env });
+  const loaded = parseConfigText(schema, text, { file, displayName: path, env });
   countInput(loaded.dir, file, Buffer.byteLength(text));
   return loaded;
 }
 
-export function parseConfig(text: string, options: { file: string; displayName?: string; env?: Environment }): LoadedConfig {
+export function parseConfigText<Config extends CoreConfig>(schema: z.ZodType<Config>, text: string, options: { file: string; displayName?: string; env?: Environment }): LoadedConfig<Config> {
   const displayName = options.displayName ?? options.file;
   const parsed = parseYamlFile(displayName, text);
   if (parsed.value === null || parsed.value === undefined) {
@@ -37,12 +38,12 @@ export function parseConfig(text: string, options: { file: string; displayName?:
     throw new ConfigError(`${displayName}: expected a mapping of sections (cluster, registry, topics, ...) at the top level.`);
   }
   const interpolated = interpolate(parsed.value, options.env ?? process.env, (path) => parsed.locate(path));
-  const result = SynchookConfigSchema.safeParse(interpolated);
+  const result = schema.safeParse(interpolated);
   if (!result.success) {
     throw new ConfigError(describeIssues(result.error.issues, parsed.locate));
   }
   const dir = dirname(options.file);
-  const config = result.data as SynchookConfig;
+  const config = result.data;
   configureInput(dir, { allowedRoots: config.input?.allowedRoots, limits: { maxFileBytes: config.input?.maxFileSize, maxTotalBytes: config.input?.maxTotalSize } });
   resolveSecrets(config, dir, displayName);
   return { config, file: options.file, dir };

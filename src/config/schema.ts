@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { TASKS } from '../tasks/registry.js';
 import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
-import { ReportConfig } from '../report/config.js';
+import { ReportConfig } from './report.js';
 import { RunLockConfig } from './lock.js';
 
 /** Keys every task section accepts besides its own. */
@@ -9,6 +8,7 @@ const TaskCommon = {
   timeout: Duration.optional().meta({ description: "This task's deadline; the global timeout still applies." }),
   enabled: z.boolean().default(true).meta({ description: 'Set false to keep the section but skip the task.' }),
 };
+export type TaskCommon = z.output<z.ZodObject<typeof TaskCommon>>;
 
 const coreSections = {
   $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
@@ -34,25 +34,41 @@ const coreSections = {
   lock: RunLockConfig.prefault({}).meta({ description: 'The run lock held in Kafka: one presync applies at a time per managed prefix.' }),
 };
 
-function taskSections(): Record<string, z.ZodType> {
-  const sections: Record<string, z.ZodType> = {};
-  for (const task of TASKS) {
-    sections[task.configKey] = task.configSchema.extend(TaskCommon).optional().meta({ description: task.description });
-  }
-  return sections;
+/** The sections every config has, whichever tasks exist. */
+export type CoreConfig = z.output<z.ZodObject<typeof coreSections>>;
+
+/** What the config needs to know of a task: its key, its section's schema and a description. */
+export interface TaskSectionSpec {
+  configKey: string;
+  configSchema: z.ZodObject;
+  description: string;
 }
 
-export const SynchookConfigSchema = z.strictObject({ ...coreSections, ...taskSections() });
+/** The config with one optional, typed section per task, keyed as in `tasks`. */
+export type ComposedConfig<Tasks extends Record<string, TaskSectionSpec>> = CoreConfig & {
+  [Key in keyof Tasks]?: z.output<Tasks[Key]['configSchema']> & TaskCommon;
+};
 
-type CoreConfig = z.output<z.ZodObject<typeof coreSections>>;
-/** The validated config. Task sections are typed by each task's own schema. */
-export type SynchookConfig = CoreConfig & Record<string, unknown>;
+/**
+ * The full config schema: the core sections and, for every task, its own section extended by the
+ * keys every task accepts. The caller brings the tasks (config knows none of them); `tasks` maps
+ * each task's config key to the task.
+ */
+export function composeConfigSchema<Tasks extends Record<string, TaskSectionSpec>>(tasks: Tasks): z.ZodType<ComposedConfig<Tasks>> {
+  const sections: Record<string, z.ZodType> = {};
+  for (const [key, task] of Object.entries(tasks)) {
+    if (task.configKey !== key) throw new Error(`task section ${key} is registered under a key other than its configKey ${task.configKey}`);
+    sections[key] = task.configSchema.extend(TaskCommon).optional().meta({ description: task.description });
+  }
+  // The loop loses the per-key types that ComposedConfig states; the shape is the same.
+  return z.strictObject({ ...coreSections, ...sections }) as unknown as z.ZodType<ComposedConfig<Tasks>>;
+}
 
-export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(SynchookConfigSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+export function configJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
   return {
     $id: 'https://synchook.dev/schema/synchook.schema.json',
     title: 'synchook configuration',
-    ...schema,
+    ...json,
   };
 }

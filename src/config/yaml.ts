@@ -141,7 +141,7 @@ function firstExcessiveAlias(doc: Document): Node | undefined {
  * Keys that would reach an object's prototype when input is copied: never meaningful in any
  * synchook file, so refused wherever they appear.
  */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 function refuseReservedKeys(parsed: ParsedYaml): void {
   const walk = (value: unknown, path: PropertyKey[]): void => {

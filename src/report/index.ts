@@ -1,15 +1,15 @@
 import type { LoadedConfig } from '../config/load.js';
-import { ConfigError, ExitCode, SynchookError, messageOf } from '../errors.js';
+import { ConfigError, ExitCode, SynchookError, messageOf, worstExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
-import type { GitHubReportConfig, ReportConfig } from './config.js';
+import type { GitHubReportConfig } from '../config/report.js';
 import type { GitHubAuth, GitHubClient } from './github/client.js';
 import { gitHubError } from './github/errors.js';
 import { createCheckRunReporter } from './github/check-run.js';
 import { createDeploymentReporter } from './github/deployments.js';
 import { createGitHubStatusReporter } from './github/reporter.js';
-import { renderTemplate, type TemplateValues } from './github/template.js';
-import { discoverCommit, givenCommit, kubernetesAccess, type CommitSource } from './sha/resolve.js';
+import { renderTemplate, type TemplateValues } from '../config/template.js';
+import { givenCommit, resolveCommit, type CommitSource } from './sha/resolve.js';
 import type { Reporter, RunMode } from './types.js';
 
 export interface ReporterOptions {
@@ -27,7 +27,7 @@ export interface ReporterOptions {
 }
 
 /** A reporter that can say whether it failed in a way that must fail the run, and what it did. */
-export interface AccountableReporter extends Reporter {
+interface AccountableReporter extends Reporter {
   requiredFailure(): SynchookError | undefined;
   describe(): string;
 }
@@ -40,7 +40,7 @@ export interface AccountableReporter extends Reporter {
  * report.github.required is set, which makes it exit 2 or 3 before any task runs.
  */
 export async function createReporters(options: ReporterOptions): Promise<Reporter[]> {
-  const github = (options.loaded.config as { report?: ReportConfig }).report?.github;
+  const github = options.loaded.config.report?.github;
   // `synchook plan` is read-only: no statuses or deployments, only the check run with the plan.
   const planOnly = options.mode === 'plan';
   if (!github || (planOnly && !github.checkRun?.enabled)) return [];
@@ -52,11 +52,11 @@ export async function createReporters(options: ReporterOptions): Promise<Reporte
   };
 
   const auth = gitHubAuth(github, options.env);
-  // A given value that is not a SHA is the user's typo: always a configuration error (exit 2).
   const resolveOptions = { github, configDir: options.loaded.dir, env: options.env, cliSha: options.sha, serviceAccountDir: options.serviceAccountDir };
-  const given = givenCommit(resolveOptions);
-  const access = given ? undefined : kubernetesAccess(resolveOptions);
-  const commit = given ?? (access ? await discoverCommit(resolveOptions, access).catch((error: unknown) => error as Error) : undefined);
+  // A given value that is not a SHA is the user's typo: always a configuration error (exit 2),
+  // thrown here; a failed discovery stops only reporting that is not required.
+  givenCommit(resolveOptions);
+  const commit = await resolveCommit(resolveOptions).catch((error: unknown) => error as Error);
   if (commit instanceof Error) return skip(commit instanceof SynchookError ? commit : new ConfigError(messageOf(commit)));
   if (!commit) {
     return skip(new ConfigError('report.github: no commit to report to. Pass --sha, set report.github.sha (e.g. ${REVISION}) or GITHUB_SHA, or run as an ArgoCD hook Job.'));
@@ -203,6 +203,5 @@ export function reportingLines(reporters: Reporter[]): string[] {
  */
 export function exitCodeWithReporting(runExitCode: number, failure: SynchookError | undefined): number {
   if (!failure || runExitCode > ExitCode.Unreachable) return runExitCode;
-  const rank = (code: number) => ({ [ExitCode.Config]: 3, [ExitCode.Unreachable]: 2, [ExitCode.Rejected]: 1 })[code] ?? 0;
-  return rank(failure.exitCode) > rank(runExitCode) ? failure.exitCode : runExitCode;
+  return worstExitCode([runExitCode, failure.exitCode]);
 }

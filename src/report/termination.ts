@@ -5,7 +5,7 @@ import type { RunSummary, TaskResult } from './types.js';
 
 /** Kubernetes keeps at most 4096 bytes of a container's termination message. */
 export const TERMINATION_MESSAGE_MAX_BYTES = 4096;
-export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
+const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 
 const STATUS_WORD: Record<TaskResult['status'], string> = { success: 'passed', failure: 'FAILED', error: 'ERROR', skipped: 'skipped' };
 

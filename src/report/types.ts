@@ -2,6 +2,16 @@ import type { Phase, PlannedChange, TaskOutcome, TaskPlan, TaskStatus, Violation
 import type { ExitCode } from '../errors.js';
 import type { AppliedReadBack } from './applied.js';
 
+/** One dependency `synchook doctor` checked (Kafka, the registry, GitHub) and what it found. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** Lines of what was found, or of what went wrong. */
+  lines: string[];
+  exitCode: number;
+  facts?: Record<string, unknown>;
+}
+
 /** How one task ended in one run. */
 export interface TaskResult {
   task: string;

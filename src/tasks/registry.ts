@@ -7,11 +7,17 @@ import { topicsTask } from './topics/index.js';
 import type { TaskDefinition } from './types.js';
 
 /**
- * Every task synchook knows, in the order they run within a phase. A task's config section is
- * accepted only once the task is listed here; until then the key is rejected as unknown.
+ * Every task synchook knows, keyed by its config section, in the order they run within a phase.
+ * A task's config section is accepted only once the task is listed here; until then the key is
+ * rejected as unknown. Registering a task is one line here.
  */
-export const TASKS: readonly TaskDefinition[] = [schemasTask, topicsTask, aclsTask, terraformTask, smokeTask, healthTask];
+export const TASKS_BY_KEY = {
+  schemas: schemasTask,
+  topics: topicsTask,
+  acls: aclsTask,
+  terraform: terraformTask,
+  smoke: smokeTask,
+  health: healthTask,
+} as const satisfies Record<string, TaskDefinition>;
 
-export function findTask(name: string): TaskDefinition | undefined {
-  return TASKS.find((task) => task.name === name);
-}
+export const TASKS: readonly TaskDefinition[] = Object.values(TASKS_BY_KEY);

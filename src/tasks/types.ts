@@ -1,9 +1,16 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Clients } from '../clients/index.js';
-import type { SynchookConfig } from '../config/schema.js';
+import type { CoreConfig } from '../config/schema.js';
+import type { TopicDeclarationSource } from './shared/topic-declarations/schema.js';
 
 export type Phase = 'presync' | 'postsync';
+
+/**
+ * What a task sees of the config: the core sections, and where topics are declared, which health
+ * reads too (fromTopicsSection). A task's own section comes as the `section` argument.
+ */
+type TaskConfig = CoreConfig & { topics?: TopicDeclarationSource };
 
 /** One change a task would make (plan) or made (apply). */
 export interface PlannedChange {
@@ -59,7 +66,7 @@ export interface Deadline {
 }
 
 export interface TaskContext {
-  config: SynchookConfig;
+  config: TaskConfig;
   /** Folder of the config file; every file the config names is relative to it. */
   configDir: string;
   log: Logger;
@@ -90,7 +97,7 @@ interface TaskBase<Section extends z.ZodObject> {
 }
 
 export interface OfflineContext {
-  config: SynchookConfig;
+  config: TaskConfig;
   configDir: string;
   log: Logger;
   /** `synchook validate --against <dir|git ref>`: a baseline to compare files with, where a task supports it. */

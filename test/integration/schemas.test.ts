@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/synchook-config.js';
 import { createLogger } from '../../src/log.js';
 import type { RunSummary } from '../../src/report/types.js';
 import { runPhase } from '../../src/runner.js';

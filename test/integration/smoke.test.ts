@@ -7,7 +7,7 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, Resourc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, type Clients } from '../../src/clients/index.js';
 import { ClusterConfig, RegistryConfig } from '../../src/config/common.js';
-import type { SynchookConfig } from '../../src/config/schema.js';
+import type { SynchookConfig } from '../../src/synchook-config.js';
 import { parseDuration } from '../../src/duration.js';
 import { SynchookError, UnreachableError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clients } from '../../src/clients/index.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/synchook-config.js';
 import { AbortedError, ExitCode } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { renderPlanText } from '../../src/report/render.js';

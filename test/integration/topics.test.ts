@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import type { Clients } from '../../src/clients/index.js';
 import { createKafka } from '../../src/clients/kafka.js';
 import { createKafkaAdmin } from '../../src/clients/kafka/admin.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/synchook-config.js';
 import { createLogger } from '../../src/log.js';
 import type { RunSummary } from '../../src/report/types.js';
 import { runPhase } from '../../src/runner.js';
@@ -17,7 +17,7 @@ import { aclsTask } from '../../src/tasks/acls/index.js';
 import { TaskFailedError } from '../../src/errors.js';
 import { applyTopicPlan } from '../../src/tasks/topics/apply.js';
 import { topicsTask } from '../../src/tasks/topics/index.js';
-import { ConfigResourceTypes, ConfigSource } from '../../src/tasks/topics/kafka-enums.js';
+import { ConfigResourceTypes, ConfigSource } from '../../src/tasks/shared/kafka-enums.js';
 import { harness } from '../harness/index.js';
 import { TOOL_MAIN_CLASSES } from '../harness/kafka.js';
 import { runCli } from '../harness/run-cli.js';

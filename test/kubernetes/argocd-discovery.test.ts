@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { GitHubReportConfig } from '../../src/report/config.js';
+import { GitHubReportConfig } from '../../src/config/report.js';
 import { resolveCommit } from '../../src/report/sha/resolve.js';
 import { connectKubernetes, type Json, type KubernetesClient } from '../harness/kubernetes.js';
 import { build, type KubeObject } from '../unit/manifests/render.js';

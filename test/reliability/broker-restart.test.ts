@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes } from '../../src/tasks/topics/kafka-enums.js';
+import { ConfigResourceTypes } from '../../src/tasks/shared/kafka-enums.js';
 import { startKafka, type StartedKafka } from '../harness/kafka.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
 import { crashSigns, errorMessages, sleep, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';

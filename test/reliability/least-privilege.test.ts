@@ -4,7 +4,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../harness/index.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/shared/kafka-enums.js';
 import { aclsOf, createScramUser, createTopicsAndWait, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
 
 /**

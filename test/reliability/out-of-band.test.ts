@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes, ConfigSource } from '../../src/tasks/topics/kafka-enums.js';
+import { ConfigResourceTypes, ConfigSource } from '../../src/tasks/shared/kafka-enums.js';
 import { harness } from '../harness/index.js';
 import { startRegistryProxy, type StartedRegistryProxy } from '../harness/registry-proxy.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';

@@ -7,7 +7,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '../harness/github-standi
 import { harness } from '../harness/index.js';
 import { startRegistryProxy, type StartedRegistryProxy } from '../harness/registry-proxy.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/shared/kafka-enums.js';
 import { createScramUser, crashSigns, deleteAclsOf, deleteTopicsWithPrefix, errorMessages, superAdmin, topicsWithPrefix, writeWorkspace } from './support.js';
 
 /**

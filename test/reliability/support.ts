@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
-import { ConfigResourceTypes, ConfigSource, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
+import { ConfigResourceTypes, ConfigSource, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/shared/kafka-enums.js';
 import { TOOL_MAIN_CLASSES } from '../harness/kafka.js';
 import type { CliResult } from '../harness/run-cli.js';
 

@@ -21,7 +21,7 @@ export interface KafkaItemError {
 
 export type ItemResult = { ok: true } | { ok: false; error: KafkaItemError };
 
-export interface NewTopic {
+interface NewTopic {
   name: string;
   /** Omitted: the broker default (num.partitions). */
   partitions?: number;
@@ -37,7 +37,7 @@ export interface TopicConfigAlteration {
   delete: readonly string[];
 }
 
-export interface PartitionState {
+interface PartitionState {
   partition: number;
   /** -1 while the partition has no leader. */
   leader: number;
@@ -68,7 +68,7 @@ const TOPIC_RESOURCE = 2;
 const METADATA_API_KEY = 3;
 const CREATE_TOPICS_API_KEY = 19;
 
-export function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
+function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
   const { type, message, retriable } = protocolError(code);
   return { type, code, message: brokerMessage || message, kind: kindOfType(type), retriable };
 }

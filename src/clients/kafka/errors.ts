@@ -92,7 +92,7 @@ export function kafkaErrorType(error: unknown): string | undefined {
   return undefined;
 }
 
-export function isConnectionFailure(error: unknown): boolean {
+function isConnectionFailure(error: unknown): boolean {
   for (const link of chainOf(error)) {
     if (typeof link.name === 'string' && CONNECTION_ERROR_NAMES.has(link.name)) return true;
     if (typeof link.code === 'string' && SOCKET_ERROR_CODES.has(link.code)) return true;
@@ -153,11 +153,6 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
 /** Whether waiting and asking again may succeed: connection loss, a topic or partition not served yet. */
 export function isRetriableKafkaError(error: unknown): boolean {
   return classifyKafkaError(error).retriable;
-}
-
-/** The ACLs to grant for an authorization error of the protocol, or undefined for another error. */
-export function authorizationHint(type: string): string | undefined {
-  return AUTHORIZATION_HINTS[type];
 }
 
 /**

@@ -1,21 +1,20 @@
 import type { Octokit } from '@octokit/rest';
-import type { DoctorCheck } from '../../commands/doctor.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { ReportConfig } from '../config.js';
+import type { DoctorCheck } from '../types.js';
 import { gitHubAuth } from '../index.js';
-import { discoverCommit, givenCommit, kubernetesAccess, type CommitSource } from '../sha/resolve.js';
+import { resolveCommit } from '../sha/resolve.js';
 import { createGitHubClient } from './client.js';
 import { gitHubError } from './errors.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate } from '../../config/template.js';
 
 /**
  * `synchook doctor` for report.github: reach the API with the configured credentials, say who
  * they are and what they may do on the repository, and which commit a run would report to.
  */
 export async function checkGitHub(loaded: LoadedConfig, options: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }): Promise<DoctorCheck> {
-  const github = (loaded.config as { report?: ReportConfig }).report!.github!;
+  const github = loaded.config.report!.github!;
   const auth = gitHubAuth(github, options.env);
   const client = createGitHubClient({ apiUrl: github.apiUrl, repository: github.repository, auth, log: options.log, retries: 1 });
   const request = { request: { signal: options.signal } };
@@ -43,7 +42,7 @@ export async function checkGitHub(loaded: LoadedConfig, options: { log: Logger; 
   lines.push(`repository: ${repository.data.full_name}${push === undefined ? '' : ` (push access: ${push ? 'yes' : 'no'})`}`);
   if (push === false && auth.kind === 'token') warnings.push('this token has no push access: GitHub will refuse its commit statuses unless it is a fine-grained token with "Commit statuses: write".');
 
-  const commit = await commitFor(loaded, github, options.env).catch((error: unknown) => error as Error);
+  const commit = await resolveCommit({ github, configDir: loaded.dir, env: options.env }).catch((error: unknown) => error as Error);
   if (commit instanceof Error) {
     lines.push(`commit: ${messageOf(commit)}`);
     if (github.required) return { name: 'github', ok: false, lines, exitCode: ExitCode.Config };
@@ -74,12 +73,4 @@ async function tokenIdentity(octokit: Octokit, request: { request: { signal: Abo
     if ((error as { status?: number }).status === 403) return 'an integration token (GITHUB_TOKEN or a GitHub App installation token)';
     throw error;
   }
-}
-
-async function commitFor(loaded: LoadedConfig, github: NonNullable<ReportConfig['github']>, env: NodeJS.ProcessEnv): Promise<CommitSource | undefined> {
-  const options = { github, configDir: loaded.dir, env };
-  const given = givenCommit(options);
-  if (given) return given;
-  const access = kubernetesAccess(options);
-  return access ? discoverCommit(options, access) : undefined;
 }

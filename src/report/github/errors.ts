@@ -15,7 +15,7 @@ export interface GitHubErrorContext {
 }
 
 /** GitHub's answer to a commit status past its limit of 1000 per SHA and context (HTTP 422). */
-export const STATUS_LIMIT_MESSAGE = 'This SHA and context has reached the maximum number of statuses';
+const STATUS_LIMIT_MESSAGE = 'This SHA and context has reached the maximum number of statuses';
 
 /**
  * One sentence naming what failed and what to do, with the exit code the failure deserves when
@@ -63,7 +63,7 @@ function isRateLimited(failure: RequestErrorLike): boolean {
 }
 
 /** GitHub's own words: the message plus the first validation error, when there is one. */
-export function gitHubReason(error: unknown): string {
+function gitHubReason(error: unknown): string {
   const data = (error as RequestErrorLike)?.response?.data as { message?: string; errors?: Array<{ message?: string; field?: string; code?: string } | string> } | undefined;
   if (data && typeof data === 'object' && typeof data.message === 'string') {
     const first = data.errors?.[0];

@@ -7,7 +7,7 @@ import type { GitHubClient } from './client.js';
 import { statusDescription } from './description.js';
 import { gitHubError, isStatusLimit } from './errors.js';
 import { finalDescription, pendingDescription, phaseContext, phaseVerdict, stateOf, taskContext, type CommitState } from './statuses.js';
-import { renderTemplate, type TemplateValues } from './template.js';
+import { renderTemplate, type TemplateValues } from '../../config/template.js';
 
 export interface GitHubStatusReporterOptions {
   client: GitHubClient;

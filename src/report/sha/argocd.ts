@@ -5,9 +5,9 @@ import { formatDuration } from '../../duration.js';
 import { isFullSha } from './revision.js';
 
 /** The annotation ArgoCD puts on every resource it tracks: `<app>:<group>/<kind>:<namespace>/<name>`. */
-export const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 /** ArgoCD's label tracking (the default before ArgoCD 3.0): the value is the Application's name. */
-export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** How to reach the Kubernetes API: a kubeconfig file, or the pod's own ServiceAccount. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import type { GitHubReportConfig } from '../config.js';
+import type { GitHubReportConfig } from '../../config/report.js';
 import { discoverArgoCdRevision, SERVICE_ACCOUNT_DIR, type ArgoCdFinding, type KubernetesAccess } from './argocd.js';
 import { parseRevision } from './revision.js';
 
@@ -50,13 +50,13 @@ export function givenCommit(options: Pick<ResolveCommitOptions, 'github' | 'env'
   return undefined;
 }
 
-export async function discoverCommit(options: ResolveCommitOptions, access: KubernetesAccess): Promise<CommitSource> {
+async function discoverCommit(options: ResolveCommitOptions, access: KubernetesAccess): Promise<CommitSource> {
   const argocd = await discoverFromArgoCd(options, access);
   return { sha: argocd.sha, from: `ArgoCD Application ${argocd.appNamespace}/${argocd.app} (${argocd.field})`, argocd };
 }
 
 /** How to reach Kubernetes for discovery, or undefined when discovery is off or there is no cluster. */
-export function kubernetesAccess(options: Pick<ResolveCommitOptions, 'github' | 'configDir' | 'env' | 'serviceAccountDir'>): KubernetesAccess | undefined {
+function kubernetesAccess(options: Pick<ResolveCommitOptions, 'github' | 'configDir' | 'env' | 'serviceAccountDir'>): KubernetesAccess | undefined {
   const { discover, argocd } = options.github;
   if (discover === 'off') return undefined;
   if (argocd.kubeconfig) return { kind: 'kubeconfig', file: resolve(options.configDir, argocd.kubeconfig) };

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { TaskFailedError } from '../../errors.js';
-import { chunk, sleep } from '../topics/batch.js';
+import { chunk, sleep } from '../shared/batch.js';
 import { exactFilter, readClusterAcls, toAclEntry } from './cluster.js';
 import type { AclPlanState } from './diff.js';
 import { aclKey, describeAcl } from './model.js';

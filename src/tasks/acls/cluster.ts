@@ -1,5 +1,5 @@
 import type { Admin, AclEntry, AclFilter } from 'kafkajs';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../topics/kafka-enums.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../shared/kafka-enums.js';
 import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, type AclBinding } from './model.js';
 
 export interface ClusterAcls {

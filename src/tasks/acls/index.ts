@@ -9,11 +9,11 @@ import { loadDesiredAcls } from './load.js';
 import { strimziOwnedWarnings } from './strimzi-users.js';
 
 export { AclsSection } from './config.js';
-export { loadDesiredAcls, expandAppAcls, type DesiredAcls, type Application } from './load.js';
-export { planAclChanges, type AclPlanState } from './diff.js';
+export { loadDesiredAcls } from './load.js';
+export { type AclPlanState } from './diff.js';
 export { readClusterAcls, toAclEntry, exactFilter } from './cluster.js';
-export { applyAclPlan } from './apply.js';
-export { describeAcl, aclKey, type AclBinding, type DesiredAcl } from './model.js';
+;
+export { describeAcl, aclKey, type AclBinding } from './model.js';
 
 /** How long apply waits until the broker's authorizer shows the changes (within the task deadline). */
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -98,7 +98,7 @@ function describeAclCounts(created: number, deleted: number): string {
   return parts.length > 0 ? parts.join(', ') : 'no changes';
 }
 
-export function describeAclPlan(plan: Pick<TaskPlan<AclPlanState>, 'figures'>): string {
+function describeAclPlan(plan: Pick<TaskPlan<AclPlanState>, 'figures'>): string {
   const figures = plan.figures ?? {};
   const parts = [figures.create && `${figures.create} ACL${figures.create === 1 ? '' : 's'} to create`, figures.delete && `${figures.delete} to delete`].filter(Boolean);
   const declared = figures.declared ?? 0;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { NonEmptyString } from '../../config/common.js';
 import { parseYamlDocuments, refuseInterpolation } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
-import { isMapping, parseDocumentPart } from '../topics/documents.js';
-import { expandFilePatterns, readInputFile } from '../topics/files.js';
+import { isMapping, parseDocumentPart } from '../shared/documents.js';
+import { expandFilePatterns, readInputFile } from '../shared/files.js';
 import type { AclsSection } from './config.js';
 import {
   aclKey,

@@ -5,13 +5,13 @@ export const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID'] 
 export type AclResourceType = (typeof RESOURCE_TYPES)[number];
 
 export const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
-export type AclPatternType = (typeof PATTERN_TYPES)[number];
+type AclPatternType = (typeof PATTERN_TYPES)[number];
 
 export const OPERATIONS = ['ALL', 'READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE'] as const;
 export type AclOperation = (typeof OPERATIONS)[number];
 
 export const PERMISSIONS = ['ALLOW', 'DENY'] as const;
-export type AclPermission = (typeof PERMISSIONS)[number];
+type AclPermission = (typeof PERMISSIONS)[number];
 
 /**
  * The operations each resource type supports, as kafka-acls enforces them (Kafka's

@@ -5,12 +5,12 @@ const TopicName = z
   .string()
   .regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'a topic name uses letters, digits, ".", "_" or "-" (at most 249)' });
 
-export const TopicExpectation = z.strictObject({
+const TopicExpectation = z.strictObject({
   name: TopicName.meta({ description: 'A topic the application needs.' }),
   partitions: z.int().min(1).optional().meta({ description: 'Partition count it must have; any count when left out.' }),
   replicationFactor: z.int().min(1).optional().meta({ description: 'Replicas each partition must have; any number when left out.' }),
 });
-export type TopicExpectation = z.output<typeof TopicExpectation>;
+type TopicExpectation = z.output<typeof TopicExpectation>;
 
 export const ConsumerGroupExpectation = z.strictObject({
   group: NonEmptyString.meta({ description: 'Consumer group id of the application.' }),

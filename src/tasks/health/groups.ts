@@ -4,11 +4,11 @@ import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
 import { TaskFailedError } from '../../errors.js';
 import type { Violation } from '../types.js';
-import { retryWhileLeaderless } from '../smoke/kafka-errors.js';
+import { retryWhileLeaderless } from '../shared/kafka-errors.js';
 import { POLL_INTERVAL_MS, type ConsumerGroupExpectation } from './config.js';
 import { maxLag, partitionLags, worstPartitions, type PartitionLag } from './lag.js';
 
-export interface GroupSnapshot {
+interface GroupSnapshot {
   /**
    * Stable, Empty, PreparingRebalance, CompletingRebalance, Dead (no such group), or Unknown for a
    * group of the KIP-848 consumer protocol, which the classic DescribeGroups cannot see.
@@ -41,7 +41,7 @@ export interface GroupCheckOptions {
   pollMs?: number;
 }
 
-export async function describeGroup(admin: Admin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
+async function describeGroup(admin: Admin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
   let described;
   try {
     described = await admin.describeGroups([groupId]);
@@ -83,7 +83,7 @@ function isReady(snapshot: GroupSnapshot, minMembers: number): boolean {
 }
 
 /** Lag of every partition the group reads (or the topics the expectation names). */
-export async function measureGroupLag(admin: Admin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
+async function measureGroupLag(admin: Admin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
   const { group } = expectation;
   let committed: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   let existing: Set<string>;

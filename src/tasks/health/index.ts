@@ -1,8 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { kafkaError } from '../../clients/kafka.js';
 import { ConfigError } from '../../errors.js';
-import type { TopicsSection } from '../topics/config.js';
-import { loadDesiredTopics } from '../topics/load.js';
+import { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 import { defineCheckTask, type TaskContext, type ValidationReport } from '../types.js';
 import { HealthSection } from './config.js';
 import { checkGroup } from './groups.js';
@@ -16,8 +15,7 @@ const REPORT_MARGIN_MS = 1_500;
 function topicChecks(ctx: Pick<TaskContext, 'config' | 'configDir'>, section: HealthSection): TopicCheck[] {
   const checks: TopicCheck[] = section.topics.map((topic, index) => ({ ...topic, source: `health.topics[${index}]` }));
   if (!section.fromTopicsSection) return checks;
-  // The loader validated the topics section with the topics task's own schema.
-  const topicsSection = ctx.config.topics as Pick<TopicsSection, 'files' | 'defaults'> | undefined;
+  const topicsSection = ctx.config.topics;
   if (topicsSection === undefined) throw new ConfigError('health.fromTopicsSection is true, but the config has no topics section. Add the topics section or list health.topics.');
   const desired = loadDesiredTopics(topicsSection, ctx.configDir);
   const listed = new Set(checks.map((check) => check.name));

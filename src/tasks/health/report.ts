@@ -40,7 +40,7 @@ export function healthOutcome(checks: readonly TopicCheck[], topics: TopicVerdic
   };
 }
 
-export function healthDetails(checks: readonly TopicCheck[], topics: TopicVerdict, groups: readonly GroupResult[]): string[] {
+function healthDetails(checks: readonly TopicCheck[], topics: TopicVerdict, groups: readonly GroupResult[]): string[] {
   const lines: string[] = [];
   if (checks.length > 0) {
     lines.push(`topics: ${topics.healthy}/${checks.length} healthy, ${topics.partitions} partitions, ${topics.offline} offline, ${topics.underReplicated} under-replicated`);

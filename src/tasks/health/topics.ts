@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import type { Violation } from '../types.js';
-import { isLeaderless, retryWhileLeaderless } from '../smoke/kafka-errors.js';
+import { isLeaderless, retryWhileLeaderless } from '../shared/kafka-errors.js';
 
 /** A topic to check, with where it was declared (for the message). */
 export interface TopicCheck {

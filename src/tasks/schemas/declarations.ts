@@ -1,12 +1,13 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { formatPath, parseYamlFile, refuseInterpolation, type ParsedYaml } from '../../config/yaml.js';
+import { parseYamlFile, refuseInterpolation, type ParsedYaml } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
+import { describeIssues } from '../../config/load.js';
 import { CompatibilityLevelSchema, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType } from './config.js';
 import type { FileSource } from './sources.js';
 
 /** A reference from one schema to a schema of another subject (Confluent's SchemaReference). */
-export interface ReferenceDeclaration {
+interface ReferenceDeclaration {
   /** Avro: the full name of the referenced type; Protobuf: the import path; JSON Schema: the $ref URI. */
   name: string;
   subject: string;
@@ -28,7 +29,6 @@ export interface SubjectDeclaration {
   where: string;
 }
 
-type IssueLike = { code: string; path: PropertyKey[]; message: string; keys?: string[] };
 
 const NonEmpty = z.string().min(1, { message: 'must not be empty' });
 
@@ -70,7 +70,7 @@ const SubjectsFileShape = z.strictObject({ subjects: z.array(z.unknown()).meta({
 const EXTENSION_TYPES: Record<string, SchemaType> = { '.avsc': 'AVRO', '.avro': 'AVRO', '.json': 'JSON', '.proto': 'PROTOBUF' };
 
 /** Expands `schemas.files` in a source: paths must exist and globs must match, so a typo never declares nothing. */
-export function subjectsFiles(source: FileSource, patterns: readonly string[]): string[] {
+function subjectsFiles(source: FileSource, patterns: readonly string[]): string[] {
   const found = new Set<string>();
   patterns.forEach((pattern, index) => {
     const where = `schemas.files[${index}]`;
@@ -116,7 +116,7 @@ function declarationsOfFile(parsed: ParsedYaml, path: string, defaultLevel: Comp
   }
   refuseInterpolation(parsed);
   const shape = SubjectsFileShape.safeParse(parsed.value);
-  if (!shape.success) throw new ConfigError(describeIssues(shape.error.issues as IssueLike[], parsed.locate));
+  if (!shape.success) throw new ConfigError(describeIssues(shape.error.issues, parsed.locate));
   const dir = posix.dirname(path);
   const out: SubjectDeclaration[] = [];
   shape.data.subjects.forEach((entry, index) => {
@@ -124,7 +124,7 @@ function declarationsOfFile(parsed: ParsedYaml, path: string, defaultLevel: Comp
     const isTopic = entry !== null && typeof entry === 'object' && 'topic' in entry;
     const result = (isTopic ? TopicEntry : SubjectEntry).safeParse(entry);
     if (!result.success) {
-      const issues = (result.error.issues as IssueLike[]).map((issue) => ({ ...issue, path: [...at, ...issue.path] }));
+      const issues = result.error.issues.map((issue) => ({ ...issue, path: [...at, ...issue.path] }));
       throw new ConfigError(describeIssues(issues, parsed.locate));
     }
     if ('topic' in result.data) {
@@ -164,21 +164,4 @@ function declaration(
     return { ...reference, where: refWhere };
   });
   return { subject, file: posix.normalize(posix.join(dir, fields.file)), type, compatibility, references, where };
-}
-
-/**
- * One line per issue with file:line:col and the key path, like the config loader's messages.
- * (The loader's own function is not imported: the config schema imports the task list, which
- * imports this module.)
- */
-function describeIssues(issues: readonly IssueLike[], locate: ParsedYaml['locate']): string {
-  const lines = issues.slice(0, 8).map((issue) => {
-    if (issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0) {
-      const full = issue.keys.map((key) => formatPath([...issue.path, key]));
-      return `${locate([...issue.path, issue.keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README section "Schemas" lists every key).`;
-    }
-    return `${locate(issue.path)}: ${formatPath(issue.path)}: ${issue.message}.`;
-  });
-  if (issues.length > 8) lines.push(`... and ${issues.length - 8} more`);
-  return lines.join('\n');
 }

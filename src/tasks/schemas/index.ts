@@ -37,4 +37,4 @@ export function listDeclaredSubjects(configDir: string, section: Pick<SchemasSec
 }
 
 export { SchemasSection } from './config.js';
-export type { CompatibilityLevel, SchemaType } from './config.js';
+;

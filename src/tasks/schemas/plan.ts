@@ -15,7 +15,8 @@ export interface PlannedReference {
   version: number | 'registered in this run';
 }
 
-export interface ConfigChange {
+/** A subject's compatibility level set by the plan (the registry's per-subject config). */
+export interface CompatibilityChange {
   /** The subject's own level before, when it has one. */
   from?: CompatibilityLevel;
   /** The level that applied before (the global one when the subject has none). */
@@ -35,7 +36,7 @@ export interface SubjectPlan {
   references: PlannedReference[];
   /** The registered version equal to the declared schema (action none), or the latest before this run. */
   version?: number;
-  config?: ConfigChange;
+  config?: CompatibilityChange;
   /** Why the new version's compatibility was decided by synchook's checker rather than the registry's check. */
   checkedOffline?: string;
 }

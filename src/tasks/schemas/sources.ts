@@ -7,7 +7,7 @@ import { walkFiles } from '../../config/walk.js';
 import { ConfigError, messageOf } from '../../errors.js';
 
 /** A schema or subjects file over this size is refused before parsing, at a git ref. */
-export const MAX_SCHEMA_FILE_BYTES = 4 * 1024 * 1024;
+const MAX_SCHEMA_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Where the declaration files are read from: the config's folder, or a baseline for
@@ -65,7 +65,7 @@ export function folderSource(dir: string, label = dir): FileSource {
  * repository that holds the config, so a feature branch can be checked against `origin/main`
  * without a second checkout.
  */
-export function gitSource(configDir: string, ref: string): FileSource {
+function gitSource(configDir: string, ref: string): FileSource {
   const root = gitOutput(configDir, ['rev-parse', '--show-toplevel']).trim();
   const prefix = relative(realpathSync(root), realpathSync(configDir)).split(sep).join('/');
   let tree: string[] | undefined;

@@ -8,7 +8,7 @@ import type { SmokeSection } from './config.js';
 import { ProbeDeadlineReached, createGuard, settleWithin } from './deadline.js';
 import { partitionOf, plainProbeValue, probeHeaders, readProbeHeaders, sha256 } from './records.js';
 import type { ProbeSerde } from './serde.js';
-import { errorType, isLeaderless } from './kafka-errors.js';
+import { errorType, isLeaderless } from '../shared/kafka-errors.js';
 import { endOffsets, prepareProbeTopic, type ProbeTopic } from './topic.js';
 import type { ReceivedRecord, SentRecord } from './verify.js';
 
@@ -275,7 +275,7 @@ function checkPlainValue(value: Buffer, runId: string, seq: number): string | un
  * Deletes the run's consumer group. Right after the member left, the coordinator may still count
  * it (NON_EMPTY_GROUP) for a moment; a group that never formed (GROUP_ID_NOT_FOUND) is gone already.
  */
-export async function deleteProbeGroup(admin: Admin, groupId: string): Promise<boolean> {
+async function deleteProbeGroup(admin: Admin, groupId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await admin.deleteGroups([groupId]);

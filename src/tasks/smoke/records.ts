@@ -6,8 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
  * its own run's records.
  */
 export const PROBE_HEADER = 'synchook-probe';
-export const SEQUENCE_HEADER = 'synchook-seq';
-export const SENT_AT_HEADER = 'synchook-sent-at';
+const SEQUENCE_HEADER = 'synchook-seq';
+const SENT_AT_HEADER = 'synchook-sent-at';
 export const CHECKSUM_HEADER = 'synchook-sha256';
 
 export interface ProbeHeaders {

@@ -60,7 +60,7 @@ export function smokeOutcome(input: SmokeReportInput): TaskOutcome {
   };
 }
 
-export function smokeViolations(input: SmokeReportInput): Violation[] {
+function smokeViolations(input: SmokeReportInput): Violation[] {
   const { verdict, thresholds, topic } = input;
   const resource = `topic ${topic}`;
   const out: Violation[] = [];
@@ -115,7 +115,7 @@ function latencyRow(name: string, summary: LatencySummary | undefined): string {
 }
 
 /** The small table printed under the summary: latencies of both legs, then records per partition. */
-export function smokeDetails(input: SmokeReportInput): string[] {
+function smokeDetails(input: SmokeReportInput): string[] {
   const { verdict } = input;
   const lines = [
     `run ${input.runId} on ${input.topic}${input.topicCreated ? ' (created)' : ''}${input.serde ? `, ${input.serde}` : ''}: ${verdict.received}/${verdict.sent} records in ${formatDuration(input.wallMs)}`,

@@ -1,5 +1,4 @@
 import { readInputText, resolveInputPath } from '../../config/input.js';
-import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';

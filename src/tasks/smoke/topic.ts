@@ -4,7 +4,7 @@ import type { ClusterConfig } from '../../config/common.js';
 import { ConfigError, TaskFailedError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { PROBE_TOPIC_DEFAULTS, type SmokeSection } from './config.js';
-import { errorType, isLeaderless, retryWhileLeaderless } from './kafka-errors.js';
+import { errorType, isLeaderless, retryWhileLeaderless } from '../shared/kafka-errors.js';
 
 export interface ProbeTopic {
   name: string;

@@ -22,7 +22,7 @@ export interface ReceivedRecord {
   decodeError?: string;
 }
 
-export interface PartitionFigures {
+interface PartitionFigures {
   partition: number;
   sent: number;
   received: number;

@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
  * (the first top-level message) written as a single 0 byte.
  * Source: Confluent Schema Registry docs, "Wire format" (Formats, Serializers, and Deserializers).
  */
-export const MAGIC_BYTE = 0;
+const MAGIC_BYTE = 0;
 
 export interface WireHeader {
   schemaId: number;

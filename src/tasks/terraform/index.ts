@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { resolveInputPath } from '../../config/input.js';
 import { ConfigError } from '../../errors.js';
 import { definePlanApplyTask, type OfflineContext, type PlannedChange, type TaskPlan, type ValidationReport, type Violation } from '../types.js';

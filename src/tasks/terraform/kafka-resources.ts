@@ -1,7 +1,7 @@
 import type { ResourceChange } from './plan-json.js';
 
 /** What a Kafka resource is, for the default protections and their messages. */
-export type KafkaResourceKind = 'cluster' | 'topic' | 'ACL';
+type KafkaResourceKind = 'cluster' | 'topic' | 'ACL';
 
 interface KafkaResourceType {
   kind: KafkaResourceKind;

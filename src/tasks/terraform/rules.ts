@@ -175,12 +175,12 @@ function maxChangeFindings(plan: TerraformPlan, rules: TerraformRules): Finding[
 }
 
 /** True when the existing object is destroyed (delete, or a replacement that does not forget it). */
-export function destroysObject(change: ResourceChange): boolean {
+function destroysObject(change: ResourceChange): boolean {
   return change.kind === 'delete' || (change.kind === 'replace' && !forgetsObject(change));
 }
 
 /** The guarded actions a change performs: a replacement that forgets the old object is both. */
-export function guardedActions(change: ResourceChange): GuardedAction[] {
+function guardedActions(change: ResourceChange): GuardedAction[] {
   const actions: GuardedAction[] = [];
   if (change.kind === 'delete') actions.push('delete');
   if (change.kind === 'replace') actions.push('replace');
@@ -212,7 +212,7 @@ export function describeChange(change: ResourceChange): string {
   return parts.join('; ');
 }
 
-export function formatAttributePath(path: ReadonlyArray<string | number>): string {
+function formatAttributePath(path: ReadonlyArray<string | number>): string {
   return path.map((step, index) => (typeof step === 'number' ? `[${step}]` : index === 0 ? step : `.${step}`)).join('');
 }
 

@@ -24,7 +24,7 @@ export interface WorkdirOptions {
 }
 
 /** Time Terraform gets to stop gracefully (and release its state lock) after SIGTERM before SIGKILL. */
-export const KILL_GRACE_MS = 10_000;
+const KILL_GRACE_MS = 10_000;
 /** Lines of output kept to explain a failure. */
 const TAIL_LINES = 80;
 
@@ -166,7 +166,7 @@ function startFailure(binary: string, error: NodeJS.ErrnoException): SynchookErr
  * Terraform's error diagnostics from the output, on one line: from the first line starting with
  * "Error" on, without the box drawing of its diagnostics; the last lines when there is none.
  */
-export function errorText(lines: readonly string[]): string {
+function errorText(lines: readonly string[]): string {
   const clean = lines.map((line) => line.replace(/^[\s│╷╵]+/, '').trimEnd());
   const first = clean.findIndex((line) => /^Error\b/.test(line));
   const picked = (first >= 0 ? clean.slice(first) : clean.slice(-10)).filter((line) => line !== '');

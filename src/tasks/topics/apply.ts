@@ -3,11 +3,11 @@ import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/
 import { kafkaErrorType } from '../../clients/kafka.js';
 import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { chunk, mapBounded } from './batch.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
-import { sameConfigValue } from './config-values.js';
-import type { ConfigChange, TopicCreation, TopicPlanState } from './diff.js';
+import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
+import type { TopicConfigChange, TopicCreation, TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 import { differencesFromDeclaration } from './raced.js';
 import { METADATA_BATCH_SIZE, leaderCheck, waitUntilReady, type SettleOutcome } from './settle.js';
@@ -274,7 +274,7 @@ function stopUnlessSettled(input: ApplyTopicsInput, result: TopicApplyResult, ou
 }
 
 /** The declared values are set on the topic and pruned keys are gone (keys others add meanwhile do not matter). */
-function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change: ConfigChange): boolean {
+function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change: TopicConfigChange): boolean {
   if (!actual) return false;
   const set = Object.entries(change.set).every(([key, value]) => actual.get(key)?.own === true && sameConfigValue(actual.get(key)!.value, value));
   const deleted = change.delete.every((key) => actual.get(key)?.own !== true);

@@ -1,8 +1,8 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Violation } from '../types.js';
-import { chunk, mapBounded } from './batch.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import { describeTopicConfigs } from './cluster.js';
-import type { ConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
+import type { TopicConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
 import { suggestKey } from './diff.js';
 import type { KafkaAdmin, KafkaItemError, TopicConfigAlteration } from '../../clients/kafka/admin.js';
 import { kafkaErrorType } from '../../clients/kafka.js';
@@ -192,7 +192,7 @@ async function validateConfigChanges(input: BrokerValidationInput, explain: KeyE
   return violations;
 }
 
-async function describeRefusedConfigChange(input: BrokerValidationInput, change: ConfigChange, error: KafkaItemError, explain: KeyExplainer): Promise<Violation[]> {
+async function describeRefusedConfigChange(input: BrokerValidationInput, change: TopicConfigChange, error: KafkaItemError, explain: KeyExplainer): Promise<Violation[]> {
   const violation = (message: string, rule = 'broker-refused-config'): Violation => ({ resource: `topic ${change.name}`, rule, message, file: change.source });
   const { type } = error;
   if (type === 'TOPIC_AUTHORIZATION_FAILED') {

@@ -1,12 +1,12 @@
 import type { Admin, ITopicMetadata } from 'kafkajs';
-import { ConfigResourceTypes, ConfigSource } from './kafka-enums.js';
-import { chunk, mapBounded } from './batch.js';
+import { ConfigResourceTypes, ConfigSource } from '../shared/kafka-enums.js';
+import { chunk, mapBounded } from '../shared/batch.js';
 import type { ClusterTopics } from './diff.js';
 import type { ActualConfigEntry, ActualTopic } from './model.js';
 
 /** Topics per DescribeConfigs request, and requests in flight. */
-export const DESCRIBE_BATCH_SIZE = 250;
-export const DESCRIBE_CONCURRENCY = 4;
+const DESCRIBE_BATCH_SIZE = 250;
+const DESCRIBE_CONCURRENCY = 4;
 
 export interface ClusterTopicState extends ClusterTopics {
   /** Every topic config name the broker listed for the described topics (defaults included). */

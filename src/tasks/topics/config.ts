@@ -1,27 +1,6 @@
 import { z } from 'zod';
 import { Duration, FilePath, NonEmptyString } from '../../config/common.js';
-
-/** A topic config map as declared: values may be strings, numbers, booleans or lists of those. */
-export const TopicConfigMap = z
-  .record(NonEmptyString, z.unknown())
-  .meta({ description: 'Topic configs (retention.ms, cleanup.policy, ...). Values may be strings, numbers, booleans or lists; Kafka receives them as strings.' });
-
-export const Partitions = z
-  .int({ error: 'expected a whole number of partitions' })
-  .min(1, { error: 'must be at least 1' })
-  .max(2_147_483_647, { error: 'is beyond what Kafka accepts' });
-
-export const ReplicationFactor = z
-  .int({ error: 'expected a whole number of replicas' })
-  .min(1, { error: 'must be at least 1' })
-  .max(32_767, { error: 'is beyond what Kafka accepts' });
-
-export const TopicDefaults = z.strictObject({
-  partitions: Partitions.optional().meta({ description: 'Partitions of a topic that does not say; the broker default (num.partitions) otherwise.' }),
-  replicationFactor: ReplicationFactor.optional().meta({ description: 'Replication factor of a topic that does not say; the broker default (default.replication.factor) otherwise.' }),
-  config: TopicConfigMap.optional().meta({ description: 'Configs every topic gets unless it sets the key itself.' }),
-});
-export type TopicDefaults = z.output<typeof TopicDefaults>;
+import { TopicDefaults } from '../shared/topic-declarations/schema.js';
 
 const FileList = z
   .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])

@@ -1,5 +1,5 @@
 import type { PlannedChange, Violation } from '../types.js';
-import { sameConfigValue } from './config-values.js';
+import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
 import type { ActualTopic, DesiredTopic } from './model.js';
 import { collisionKey, isInternalTopic, topicNameProblem, topicNameWarning } from './names.js';
 import { inManagedScope, describePrefixes } from './scope.js';
@@ -42,7 +42,7 @@ export interface PartitionIncrease {
   source: string;
 }
 
-export interface ConfigKeyChange {
+interface ConfigKeyChange {
   key: string;
   /** The value before; undefined when Kafka had none (an unknown key). */
   from?: string | null;
@@ -52,7 +52,7 @@ export interface ConfigKeyChange {
   to?: string;
 }
 
-export interface ConfigChange {
+export interface TopicConfigChange {
   name: string;
   source: string;
   /**
@@ -65,7 +65,7 @@ export interface ConfigChange {
   changed: ConfigKeyChange[];
 }
 
-export interface TopicDeletion {
+interface TopicDeletion {
   name: string;
   partitions: number;
 }
@@ -73,7 +73,7 @@ export interface TopicDeletion {
 export interface TopicPlanState {
   creates: TopicCreation[];
   partitionIncreases: PartitionIncrease[];
-  configChanges: ConfigChange[];
+  configChanges: TopicConfigChange[];
   deletes: TopicDeletion[];
 }
 
@@ -167,7 +167,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
   return { state, changes, violations, warnings };
 }
 
-function planConfigChange(topic: DesiredTopic, actual: ActualTopic, options: TopicPlanOptions): ConfigChange | undefined {
+function planConfigChange(topic: DesiredTopic, actual: ActualTopic, options: TopicPlanOptions): TopicConfigChange | undefined {
   const current = actual.config ?? new Map();
   const set: Record<string, string> = {};
   const pruned: string[] = [];
@@ -227,7 +227,7 @@ function creationChange(topic: DesiredTopic): PlannedChange {
   return { action: 'create', resource: `topic ${topic.name}`, detail: `${partitions}, ${replication}`, lines };
 }
 
-export function describeKeyChange(change: ConfigKeyChange): string {
+function describeKeyChange(change: ConfigKeyChange): string {
   const from = change.from === undefined ? '(not set)' : change.from === null ? '(hidden)' : `${change.from}${change.fromDefault ? ' (default)' : ''}`;
   const to = change.to === undefined ? '(default, prune)' : change.to;
   return `${change.key}: ${from} → ${to}`;

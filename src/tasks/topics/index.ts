@@ -5,16 +5,16 @@ import { readClusterTopics } from './cluster.js';
 import { TopicsSection } from './config.js';
 import { planTopicChanges, type ClusterTopics, type TopicPlanResult, type TopicPlanState } from './diff.js';
 import { kafkaFailure } from '../../clients/kafka.js';
-import { loadDesiredTopics } from './load.js';
+import { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 import { isInternalTopic } from './names.js';
 
 export { TopicsSection } from './config.js';
-export { loadDesiredTopics } from './load.js';
+export { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 export { planTopicChanges, type TopicPlanState, type ClusterTopics } from './diff.js';
-export { readClusterTopics } from './cluster.js';
+;
 export { inManagedScope } from './scope.js';
-export { topicNameProblem, topicNameWarning, isInternalTopic } from './names.js';
-export type { DesiredTopic, DesiredTopics, ActualTopic } from './model.js';
+export { isInternalTopic } from './names.js';
+;
 
 /** Broker-side timeout of topic requests; the task deadline bounds it further. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -144,7 +144,7 @@ function planFigures(state: TopicPlanState, declared: number): Record<string, nu
   };
 }
 
-export function describeTopicPlan(plan: Pick<TaskPlan<TopicPlanState>, 'figures' | 'changes'>): string {
+function describeTopicPlan(plan: Pick<TaskPlan<TopicPlanState>, 'figures' | 'changes'>): string {
   const figures = plan.figures ?? {};
   const parts = [
     figures.create && `${figures.create} topic${figures.create === 1 ? '' : 's'} to create`,

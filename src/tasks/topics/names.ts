@@ -3,7 +3,7 @@
  * '_' and '-'; at most 249 characters; not "." or "..". Kafka also refuses a topic whose name
  * equals an existing one once '.' is replaced by '_', because both map to the same metric names.
  */
-export const MAX_TOPIC_NAME_LENGTH = 249;
+const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
 /** Why Kafka would refuse the name, with the fix; undefined when it is legal. */

@@ -1,4 +1,4 @@
-import { sameConfigValue } from './config-values.js';
+import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
 import type { TopicCreation } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 

@@ -10,7 +10,7 @@
 import type { KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
 import { isRetriableKafkaError } from '../../clients/kafka.js';
 import type { Logger } from '../../log.js';
-import { chunk, mapBounded, sleep } from './batch.js';
+import { chunk, mapBounded, sleep } from '../shared/batch.js';
 
 /** Topics per Metadata request while waiting, and requests in flight. */
 export const METADATA_BATCH_SIZE = 1_000;
@@ -80,7 +80,7 @@ export async function waitUntilReady(
 }
 
 /** A topic is served when it has at least `partitions` partitions, each with a leader. */
-export function servesTopic(result: TopicMetadataResult | undefined, partitions: number): boolean {
+function servesTopic(result: TopicMetadataResult | undefined, partitions: number): boolean {
   return result !== undefined && result.ok && result.partitions.length >= partitions && result.partitions.every((partition) => partition.leader >= 0);
 }
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configureInput, decodeUtf8, readInputText, resolveInputPath } from '../../../src/config/input.js';
-import { loadConfig, parseConfig } from '../../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../../src/synchook-config.js';
 import { parseYamlDocuments, parseYamlFile } from '../../../src/config/yaml.js';
 import { ConfigError } from '../../../src/errors.js';
 import { loadDeclarations } from '../../../src/tasks/schemas/declarations.js';
 import { folderSource } from '../../../src/tasks/schemas/sources.js';
-import { loadDesiredTopics } from '../../../src/tasks/topics/load.js';
+import { loadDesiredTopics } from '../../../src/tasks/shared/topic-declarations/load.js';
 
 function workspace(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), 'synchook-input-'));

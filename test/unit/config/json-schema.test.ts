@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { configJsonSchema } from '../../../src/config/schema.js';
+import { synchookJsonSchema as configJsonSchema } from '../../../src/synchook-config.js';
 
 const published = JSON.parse(readFileSync(new URL('../../../schema/synchook.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 

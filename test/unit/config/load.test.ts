@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../../src/synchook-config.js';
 import { ConfigError } from '../../../src/errors.js';
 import { scrub } from '../../../src/log.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/synchook-config.js';
 import { HealthSection } from '../../../src/tasks/health/config.js';
 
 describe('health configuration', () => {

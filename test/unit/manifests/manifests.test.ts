@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe as group, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/synchook-config.js';
 import { runValidate } from '../../../src/commands/validate.js';
 import { createLogger } from '../../../src/log.js';
 import { REPO, build, describe, kustomizationRoots, parseObjects, type KubeObject } from './render.js';

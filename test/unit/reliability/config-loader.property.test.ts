@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type LoadedConfig } from '../../../src/config/load.js';
+import { parseConfig, type LoadedSynchookConfig as LoadedConfig } from '../../../src/synchook-config.js';
 import { ConfigError } from '../../../src/errors.js';
 import { loadDesiredTopics } from '../../../src/tasks/topics/index.js';
 import { TopicsSection } from '../../../src/tasks/topics/config.js';

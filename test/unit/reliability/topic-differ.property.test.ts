@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planTopicChanges, type ClusterTopics, type TopicPlanState } from '../../../src/tasks/topics/index.js';
 import type { ActualConfigEntry, ActualTopic, DesiredTopic } from '../../../src/tasks/topics/model.js';
-import { sameConfigValue } from '../../../src/tasks/topics/config-values.js';
+import { sameConfigValue } from '../../../src/tasks/shared/topic-declarations/config-values.js';
 
 /**
  * The topic planner is pure: for any declared topics and any cluster it returns a plan (never

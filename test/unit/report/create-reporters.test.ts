@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/synchook-config.js';
 import { ConfigError, ExitCode, SynchookError } from '../../../src/errors.js';
 import { scrub } from '../../../src/log.js';
 import { createReporters, type ReporterOptions } from '../../../src/report/index.js';

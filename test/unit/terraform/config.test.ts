@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/synchook-config.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { TerraformSection } from '../../../src/tasks/terraform/config.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Clients } from '../../../src/clients/index.js';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/synchook-config.js';
 import { createLogger } from '../../../src/log.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../../src/report/render.js';
 import { runPhase } from '../../../src/runner.js';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadDesiredTopics } from '../../../src/tasks/topics/load.js';
+import { loadDesiredTopics } from '../../../src/tasks/shared/topic-declarations/load.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/topics/mixed', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeConfigValue, sameConfigValue } from '../../../src/tasks/topics/config-values.js';
+import { normalizeConfigValue, sameConfigValue } from '../../../src/tasks/shared/topic-declarations/config-values.js';
 import { collisionKey, topicNameProblem, topicNameWarning } from '../../../src/tasks/topics/names.js';
 
 describe('topic name rules (Kafka\'s)', () => {

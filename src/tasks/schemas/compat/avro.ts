@@ -14,7 +14,7 @@ export type AvroNode =
   | { kind: 'map'; values: AvroNode }
   | { kind: 'union'; types: AvroNode[] };
 
-export interface AvroField {
+interface AvroField {
   name: string;
   aliases: string[];
   type: AvroNode;
@@ -22,7 +22,7 @@ export interface AvroField {
 }
 
 /** The incompatibility kinds of Java Avro's SchemaIncompatibilityType. */
-export type AvroIncompatibilityType = 'NAME_MISMATCH' | 'FIXED_SIZE_MISMATCH' | 'MISSING_ENUM_SYMBOLS' | 'READER_FIELD_MISSING_DEFAULT_VALUE' | 'TYPE_MISMATCH' | 'MISSING_UNION_BRANCH';
+type AvroIncompatibilityType = 'NAME_MISMATCH' | 'FIXED_SIZE_MISMATCH' | 'MISSING_ENUM_SYMBOLS' | 'READER_FIELD_MISSING_DEFAULT_VALUE' | 'TYPE_MISMATCH' | 'MISSING_UNION_BRANCH';
 
 export interface AvroIncompatibility {
   type: AvroIncompatibilityType;

@@ -10,7 +10,7 @@ import { jsonSchemaCanRead } from './json-schema.js';
  * FORWARD — the latest version can read data written with the new schema; FULL — both;
  * *_TRANSITIVE — the same against every earlier version; NONE — no check.
  */
-export function levelDirections(level: CompatibilityLevel): Array<'backward' | 'forward'> {
+function levelDirections(level: CompatibilityLevel): Array<'backward' | 'forward'> {
   if (level === 'NONE') return [];
   if (level.startsWith('BACKWARD')) return ['backward'];
   if (level.startsWith('FORWARD')) return ['forward'];

@@ -17,7 +17,7 @@ export interface JsonSchemaDocument {
   references: ReadonlyMap<string, Json>;
 }
 
-export interface JsonSchemaFinding {
+interface JsonSchemaFinding {
   /** A short rule name in the registries' style, e.g. OBJECT_TYPE_REQUIRED_PROPERTIES_MEMBER_ADDED. */
   rule: string;
   location: string;

@@ -22,7 +22,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Avro's full name of a named type: a dotted name is already full; otherwise its namespace applies. */
-export function fullName(name: string, namespace: unknown, enclosing: string): string {
+function fullName(name: string, namespace: unknown, enclosing: string): string {
   if (name.includes('.')) return name;
   const space = typeof namespace === 'string' ? namespace : enclosing;
   return space ? `${space}.${name}` : name;
@@ -42,13 +42,6 @@ export function canonicalAvro(schema: unknown, external: ReadonlySet<string> = n
   collectNames(schema, '', defined);
   const known = new Set([...defined, ...external]);
   return transform(schema, '', known);
-}
-
-/** Full names of the named types a schema defines (records, enums, fixed), in definition order. */
-export function definedNames(schema: unknown): string[] {
-  const out = new Set<string>();
-  collectNames(schema, '', out);
-  return [...out];
 }
 
 function collectNames(node: unknown, namespace: string, out: Set<string>): void {

@@ -34,7 +34,7 @@ const DRAFTS: Record<string, 'draft-07' | '2019-09' | '2020-12'> = {
 };
 
 /** The draft a schema declares with $schema; draft-07 when it declares none (as registries assume). */
-export function draftOf(schema: unknown): 'draft-07' | '2019-09' | '2020-12' {
+function draftOf(schema: unknown): 'draft-07' | '2019-09' | '2020-12' {
   const declared = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? (schema as Record<string, unknown>).$schema : undefined;
   if (declared === undefined) return 'draft-07';
   if (typeof declared !== 'string') throw new JsonSchemaProblem('$schema must be a string such as http://json-schema.org/draft-07/schema#', '/$schema');

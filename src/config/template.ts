@@ -20,7 +20,7 @@ export const TEMPLATE_VARIABLES = [
   'jobName',
 ] as const;
 
-export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
+type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateValues = Partial<Record<TemplateVariable, string>>;
 
 const VARIABLE = /\{([A-Za-z][A-Za-z0-9]*)\}/g;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Duration, FilePath, NonEmptyString, secretPair } from '../config/common.js';
-import { TEMPLATE_VARIABLES, templateVariables } from './github/template.js';
+import { Duration, FilePath, NonEmptyString, secretPair } from './common.js';
+import { TEMPLATE_VARIABLES, templateVariables } from './template.js';
 
 /** Names a template may use; anything else is refused when the config loads, not at the first status. */
 function knownVariablesOnly(allowed: readonly string[]) {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { ParsedYaml } from '../../config/yaml.js';
-import { ConfigError } from '../../errors.js';
-import { Partitions, ReplicationFactor, TopicConfigMap } from './config.js';
-import { parseDocumentPart } from './documents.js';
+import type { ParsedYaml } from '../../../config/yaml.js';
+import { ConfigError } from '../../../errors.js';
+import { Partitions, ReplicationFactor, TopicConfigMap } from './schema.js';
+import { parseDocumentPart } from '../documents.js';
 import type { TopicFormat } from './model.js';
 
 /** The Strimzi API versions whose KafkaTopic synchook reads (same spec fields in both). */
-export const STRIMZI_API_VERSIONS = ['kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v1'] as const;
+const STRIMZI_API_VERSIONS = ['kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v1'] as const;
 const STRIMZI_GROUP = 'kafka.strimzi.io/';
 
 // Strimzi's KafkaTopic spec has exactly these fields; an unknown one (replicationFactor instead of

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { formatPath, parseYamlDocuments, refuseInterpolation, type ParsedYaml } from '../../config/yaml.js';
-import { ConfigError } from '../../errors.js';
-import { Partitions, ReplicationFactor, TopicConfigMap, TopicDefaults, type TopicsSection } from './config.js';
+import { formatPath, parseYamlDocuments, refuseInterpolation, type ParsedYaml } from '../../../config/yaml.js';
+import { ConfigError } from '../../../errors.js';
+import { Partitions, ReplicationFactor, TopicConfigMap, TopicDefaults, type TopicDeclarationSource } from './schema.js';
 import { normalizeConfigValue } from './config-values.js';
-import { isMapping, parseDocumentPart } from './documents.js';
-import { expandFilePatterns, readInputFile, type InputFile } from './files.js';
+import { isMapping, parseDocumentPart } from '../documents.js';
+import { expandFilePatterns, readInputFile, type InputFile } from '../files.js';
 import type { DesiredTopic, DesiredTopics, TopicFormat } from './model.js';
 import { isKafkaTopicDocument, isKubernetesDocument, parseKafkaTopic } from './strimzi.js';
 
@@ -32,7 +32,7 @@ interface Defaults {
  * the topic's own values) and turns config values into Kafka's string form. Malformed files and
  * a topic declared twice are ConfigErrors naming file, line and field. No network.
  */
-export function loadDesiredTopics(section: Pick<TopicsSection, 'files' | 'defaults'>, configDir: string): DesiredTopics {
+export function loadDesiredTopics(section: TopicDeclarationSource, configDir: string): DesiredTopics {
   const files = expandFilePatterns(section.files, configDir, 'topics.files');
   const sectionDefaults = normalizeDefaults(section.defaults, (path, problem) => `topics.defaults.${formatPath(path)} ${problem}.`);
   const out: DesiredTopics = { topics: [], unmanaged: [], files: files.map((file) => file.shown), warnings: [] };

@@ -1,10 +1,8 @@
 /**
- * Topic config values as Kafka stores them: strings. Declarations may use YAML numbers, booleans
- * or lists (Strimzi accepts all three); they are turned into the string Kafka would hold.
+ * The Kafka string form of a declared topic config value, or a reason the value cannot be used.
+ * Kafka stores strings; declarations may use YAML numbers, booleans or lists (Strimzi accepts all
+ * three), which become the string Kafka would hold.
  */
-export type DeclaredConfigValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
-
-/** The Kafka string form, or a reason the value cannot be used. */
 export function normalizeConfigValue(value: unknown): { value: string } | { problem: string } {
   if (typeof value === 'string') return { value: normalizeList(value) };
   if (typeof value === 'boolean') return { value: String(value) };
