@@ -348,8 +348,8 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
 
     async listTopics() {
       const response = await onController('Metadata', (broker) =>
-        // A null topic list asks for every topic (Metadata v1+).
-        sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: null, allowAutoTopicCreation: false })),
+        // kafkajs encodes an empty topic list as null, which asks for every topic (Metadata v1+).
+        sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: [], allowAutoTopicCreation: false })),
       );
       return response.topicMetadata.filter((topic) => topic.topicErrorCode === 0).map((topic) => topic.topic);
     },
