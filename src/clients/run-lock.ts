@@ -5,6 +5,7 @@ import { SynchookError, TaskFailedError, UnreachableError, messageOf } from '../
 import { classifyKafkaError, kafkaFailure } from './kafka/errors.js';
 import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
+import { settleWithin } from '../timing.js';
 
 /**
  * The run lock, held in Kafka: a consumer group per lock name, subscribed to a one-partition topic,
@@ -219,7 +220,7 @@ export async function acquireRunLock(options: RunLockOptions): Promise<HeldRunLo
     clearInterval(watchdog);
     claim.heldSince = undefined;
     // LeaveGroup on disconnect: the next run gets the lock at once rather than after the lease.
-    await bounded(Promise.allSettled([consumer.disconnect(), admin.disconnect()]), RELEASE_TIMEOUT_MS);
+    await settleWithin(Promise.allSettled([consumer.disconnect(), admin.disconnect()]), RELEASE_TIMEOUT_MS);
   };
 
   const started = now();
@@ -281,11 +282,6 @@ async function waitUntil(granted: Promise<void>, waitMs: number, signal: AbortSi
     for (const timer of timers) clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** This process, as the lock's holder message shows it. */

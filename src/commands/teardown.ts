@@ -1,6 +1,6 @@
-import type { Admin } from 'kafkajs';
 import { createClients } from '../clients/index.js';
 import { kafkaError } from '../clients/kafka.js';
+import { throwFirstRefusal, type KafkaAdmin } from '../clients/kafka/admin.js';
 import type { RegistryClient } from '../clients/registry.js';
 import type { ClusterConfig } from '../config/common.js';
 import { loadConfig, type SynchookConfig } from '../synchook-config.js';
@@ -52,9 +52,7 @@ export async function runTeardown(ctx: CommandContext & { yes: boolean }): Promi
   const clients = createClients(config, dir, ctx.log);
   try {
     return await withDeadline(ctx.signal, timeoutMs, `teardown did not finish within ${formatDuration(timeoutMs)}; run it again to delete the rest`, async (signal) => {
-      const admin = await clients.admin().catch((error: unknown) => {
-        throw kafkaError(error, config.cluster!);
-      });
+      const admin = clients.kafkaAdmin();
       const registry = desired.subjects.length > 0 ? clients.registry() : undefined;
       const plan = await planTeardown(desired, admin, registry, signal, config.cluster!);
       ctx.out(renderPlan(plan, config.environment));
@@ -107,7 +105,7 @@ function readDesired(config: SynchookConfig, environment: string, dir: string, s
   };
 }
 
-export async function planTeardown(desired: Desired, admin: Admin, registry: RegistryClient | undefined, signal: AbortSignal, cluster: ClusterConfig): Promise<TeardownPlan> {
+export async function planTeardown(desired: Desired, admin: KafkaAdmin, registry: RegistryClient | undefined, signal: AbortSignal, cluster: ClusterConfig): Promise<TeardownPlan> {
   const kept: string[] = [];
   const existing = await admin.listTopics().catch((error: unknown) => {
     throw kafkaError(error, cluster, 'list topics');
@@ -144,7 +142,7 @@ export async function planTeardown(desired: Desired, admin: Admin, registry: Reg
 
 async function applyTeardown(
   plan: TeardownPlan,
-  admin: Admin,
+  admin: KafkaAdmin,
   registry: RegistryClient | undefined,
   signal: AbortSignal,
   cluster: ClusterConfig,
@@ -159,7 +157,7 @@ async function applyTeardown(
   // ACLs first: the applications lose access before their topics go.
   if (plan.acls.length > 0) {
     try {
-      await admin.deleteAcls({ filters: plan.acls.map(exactFilter) });
+      throwFirstRefusal(await admin.deleteAcls(plan.acls.map(exactFilter)));
     } catch (error) {
       throw failed('delete ACLs', error);
     }
@@ -168,7 +166,8 @@ async function applyTeardown(
   }
   if (plan.topics.length > 0) {
     try {
-      await admin.deleteTopics({ topics: plan.topics, timeout: cluster.requestTimeout });
+      // A topic deleted meanwhile (by an earlier, interrupted teardown) is done.
+      throwFirstRefusal((await admin.deleteTopics(plan.topics, { timeoutMs: cluster.requestTimeout })).values(), ['UNKNOWN_TOPIC_OR_PARTITION']);
     } catch (error) {
       throw failed('delete topics', error);
     }

@@ -6,7 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clients } from '../../src/clients/index.js';
 import { createKafka } from '../../src/clients/kafka.js';
-import { createKafkaAdmin } from '../../src/clients/kafka/admin.js';
+import { createKafkaAdmin, type KafkaAdmin } from '../../src/clients/kafka/admin.js';
 import { loadConfig } from '../../src/synchook-config.js';
 import { createLogger } from '../../src/log.js';
 import type { RunSummary } from '../../src/report/types.js';
@@ -22,11 +22,15 @@ const RUN = `it${randomBytes(3).toString('hex')}`;
 const ACL_WRITES = ['CreateAcls', 'DeleteAcls'];
 
 let admin: Admin;
+/** The same cluster through synchook's admin module, to read and write ACLs as bindings. */
+let observer: KafkaAdmin;
 const principalsUsed = new Set<string>();
 
 beforeAll(async () => {
-  admin = new Kafka({ brokers: [harness().kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const kafka = new Kafka({ brokers: [harness().kafka.bootstrap], logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
   await admin.connect();
+  observer = createKafkaAdmin(kafka, { retries: 3 });
 });
 
 afterAll(async () => {
@@ -35,7 +39,7 @@ afterAll(async () => {
   const { topics } = await admin.fetchTopicMetadata();
   const ours = topics.map((topic) => topic.name).filter((name) => name.startsWith(RUN));
   if (ours.length > 0) await admin.deleteTopics({ topics: ours }).catch(() => undefined);
-  await admin.disconnect();
+  await Promise.all([admin.disconnect(), observer.close()]);
 });
 
 function workspace(sections: string, files: Record<string, string>): string {
@@ -67,7 +71,7 @@ async function runCounted(dir: string): Promise<{ summary: RunSummary; requests:
 }
 
 async function aclsOf(principal: string): Promise<string[]> {
-  const { bindings } = await readClusterAcls(admin);
+  const { bindings } = await readClusterAcls(observer);
   return bindings.filter((binding) => binding.principal === principal).map(describeAcl).sort();
 }
 
@@ -136,7 +140,7 @@ describe(`acls task against Kafka ${VERSION} (StandardAuthorizer)`, () => {
     const bystander = `User:${RUN}-bystander`;
     principalsUsed.add(principal).add(bystander);
     const other: AclBinding = { principal: bystander, host: '*', resourceType: 'TOPIC', resourceName: `${RUN}.x`, patternType: 'LITERAL', operation: 'READ', permission: 'ALLOW' };
-    await admin.createAcls({ acl: [toAclEntry(other)] });
+    expect(await observer.createAcls([toAclEntry(other)])).toEqual([{ ok: true }]);
 
     const acls = (consumes: string) => `applications:\n  - principal: ${principal}\n    produces: [{ prefix: "${RUN}.svc." }]\n${consumes}acls:\n  - principal: ${principal}\n    resourceType: CLUSTER\n    operation: IdempotentWrite\n`;
     const dir = workspace(`acls:\n  files: [acls.yaml]\n`, { 'acls.yaml': acls(`    consumes: [${RUN}.in]\n    groups: [${RUN}-svc]\n`) });

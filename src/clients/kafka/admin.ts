@@ -1,13 +1,21 @@
 /**
- * Kafka admin requests with a result per item (topic → ok, or the broker's error for that topic),
- * sent through kafkajs's protocol layer. kafkajs's own admin throws on the first refused item and
- * drops the rest; synchook needs to know exactly which topics the broker confirmed.
+ * Every Kafka admin request synchook sends goes through this module.
+ *
+ * Requests about many items (topics, ACLs) answer with a result per item (ok, or the broker's
+ * error for that item, its reason classified by ./errors.ts): they are sent through kafkajs's
+ * protocol layer, because kafkajs's own admin throws on the first refused item and drops the rest,
+ * and synchook needs to know exactly which items the broker confirmed. A request that fails as a
+ * whole (no connection, no answer) throws the kafkajs error; callers turn it into synchook's error
+ * with kafkaFailure().
+ *
+ * Requests that need a group coordinator or partition leaders (consumer groups, offsets) are
+ * passed to kafkajs's admin, which finds them; this module is the only code that uses it.
  */
-import type { Kafka } from 'kafkajs';
+import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyKafkaError, kindOfType, type KafkaErrorKind } from './errors.js';
+import { classifyKafkaError, kafkaErrorType, kindOfType, rootMessage, type KafkaErrorKind } from './errors.js';
 import { ConfigOperation, INCREMENTAL_ALTER_CONFIGS_API_KEY, IncrementalAlterConfigs, type IncrementalConfigResource } from './incremental-alter-configs.js';
-import { createProtocolCluster, kafkajsRequest, protocolError, sendUnparsed, type ProtocolBroker, type ProtocolCluster } from './protocol.js';
+import { createProtocolCluster, kafkajsRequest, protocolError, protocolErrorInstance, sendUnparsed, type ProtocolBroker, type ProtocolCluster } from './protocol.js';
 
 export interface KafkaItemError {
   /** The protocol error name, e.g. TOPIC_ALREADY_EXISTS. */
@@ -42,6 +50,61 @@ interface PartitionState {
   /** -1 while the partition has no leader. */
   leader: number;
   replicas: number[];
+  /** In-sync replicas. */
+  isr: number[];
+}
+
+/**
+ * One ACL binding or filter as the protocol carries it: resource type, pattern type, operation and
+ * permission as Kafka's numeric codes (kafkajs's AclResourceTypes, ResourcePatternTypes,
+ * AclOperationTypes, AclPermissionTypes). In a filter, null names and ANY codes match everything.
+ */
+export interface AclEntry {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permission: number;
+}
+
+export interface AclFilter extends Omit<AclEntry, 'resourceName' | 'principal' | 'host'> {
+  resourceName: string | null;
+  principal: string | null;
+  host: string | null;
+}
+
+/** The bindings a DeleteAcls filter removed, or why the broker refused the filter. */
+export type AclDeletionResult = { ok: true; deleted: AclEntry[] } | { ok: false; error: KafkaItemError };
+
+export interface PartitionCount {
+  name: string;
+  /** The new total number of partitions. */
+  count: number;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  state: string;
+  protocolType: string;
+  members: number;
+  /** Topics assigned to the members, read from their assignments when the group uses the consumer protocol. */
+  assignedTopics: string[];
+}
+
+export interface TopicOffsets {
+  partition: number;
+  /** Log start offset. */
+  low: string;
+  /** End offset (high watermark). */
+  high: string;
+}
+
+export interface CommittedOffsets {
+  topic: string;
+  partitions: Array<{ partition: number; offset: string }>;
 }
 
 export type TopicMetadataResult = { ok: true; partitions: PartitionState[] } | { ok: false; error: KafkaItemError };
@@ -52,6 +115,27 @@ export interface KafkaAdmin {
   alterTopicConfigs(alterations: readonly TopicConfigAlteration[], options?: { validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** Metadata of the named topics only; a topic the broker does not know is an item error, not a failed request. */
   topicMetadata(names: readonly string[]): Promise<Map<string, TopicMetadataResult>>;
+  /** Names of all topics the principal may describe, asked of a broker (not a cache). */
+  listTopics(): Promise<string[]>;
+  /** CreatePartitions: raise each topic's partition count to `count`. */
+  createPartitions(increases: readonly PartitionCount[], options: { timeoutMs: number; validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
+  deleteTopics(names: readonly string[], options: { timeoutMs: number }): Promise<Map<string, ItemResult>>;
+  /** DescribeAcls with one filter (by default every ACL of the cluster). */
+  describeAcls(filter?: AclFilter): Promise<AclEntry[]>;
+  /** CreateAcls: one result per binding, in the order given. */
+  createAcls(bindings: readonly AclEntry[]): Promise<ItemResult[]>;
+  /** DeleteAcls: one result per filter, in the order given. */
+  deleteAcls(filters: readonly AclFilter[]): Promise<AclDeletionResult[]>;
+  /** DescribeGroups of one group, at its coordinator. A group nobody joined is Dead. */
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  /** ListGroups on every broker: the ids of all groups. */
+  listGroupIds(): Promise<string[]>;
+  /** OffsetFetch: the offsets the group committed, for every topic it committed to. */
+  committedOffsets(groupId: string): Promise<CommittedOffsets[]>;
+  /** ListOffsets at the partition leaders: log start and end offset of every partition. */
+  topicOffsets(topic: string): Promise<TopicOffsets[]>;
+  /** DeleteGroups of one group, at its coordinator. */
+  deleteGroup(groupId: string): Promise<ItemResult>;
   close(): Promise<void>;
 }
 
@@ -67,10 +151,45 @@ const TOPIC_RESOURCE = 2;
 /** API keys (Kafka protocol guide, "Api Keys"). */
 const METADATA_API_KEY = 3;
 const CREATE_TOPICS_API_KEY = 19;
+const DELETE_TOPICS_API_KEY = 20;
+const DESCRIBE_ACLS_API_KEY = 29;
+const CREATE_ACLS_API_KEY = 30;
+const DELETE_ACLS_API_KEY = 31;
+const CREATE_PARTITIONS_API_KEY = 37;
+
+/** A filter matching every ACL: ANY (1) for the codes, null for the names (Kafka's AclBindingFilter.ANY). */
+export const ANY_ACL: AclFilter = { resourceType: 1, resourceName: null, patternType: 1, principal: null, host: null, operation: 1, permission: 1 };
 
 function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
   const { type, message, retriable } = protocolError(code);
   return { type, code, message: brokerMessage || message, kind: kindOfType(type), retriable };
+}
+
+/** The per-item form of an error kafkajs threw for one item (a group, say). */
+export function itemErrorOf(error: unknown): KafkaItemError {
+  const { kind, type, retriable } = classifyKafkaError(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return { type: type ?? 'UNKNOWN', code: typeof code === 'number' ? code : -1, message: rootMessage(error), kind, retriable };
+}
+
+/** An item's refusal as a thrown error, for a caller that stops at the first one; the classifier reads it like kafkajs's own. */
+export function itemFailure(error: KafkaItemError): Error & { type: string; code: number; retriable: boolean } {
+  return Object.assign(new Error(error.message), { name: 'KafkaItemError', type: error.type, code: error.code, retriable: error.retriable });
+}
+
+/** Throws the first refusal among per-item results (for callers that stop there), except refusals of the types in `ignore`. */
+export function throwFirstRefusal(results: Iterable<{ ok: true } | { ok: false; error: KafkaItemError }>, ignore: readonly string[] = []): void {
+  for (const result of results) if (!result.ok && !ignore.includes(result.error.type)) throw itemFailure(result.error);
+}
+
+const resultOf = (errorCode: number, errorMessage?: string | null): ItemResult => (errorCode === 0 ? { ok: true } : { ok: false, error: itemError(errorCode, errorMessage) });
+
+/** Throws kafkajs's own error for a request-level error code, so the classifier reads it like any other. */
+function throwIfFailed(errorCode: number, errorMessage?: string | null): void {
+  if (errorCode === 0) return;
+  const error = protocolErrorInstance(errorCode);
+  if (errorMessage) error.message = `${error.message} (${errorMessage})`;
+  throw error;
 }
 
 interface CreateTopicsResponse {
@@ -78,8 +197,43 @@ interface CreateTopicsResponse {
 }
 
 interface MetadataResponse {
-  topicMetadata: Array<{ topic: string; topicErrorCode: number; partitionMetadata: Array<{ partitionId: number; leader: number; replicas: number[] }> }>;
+  topicMetadata: Array<{ topic: string; topicErrorCode: number; partitionMetadata: Array<{ partitionId: number; leader: number; replicas: number[]; isr: number[] }> }>;
 }
+
+interface TopicErrorsResponse {
+  topicErrors: Array<{ topic: string; errorCode: number; errorMessage?: string | null }>;
+}
+
+interface DescribeAclsResponse {
+  errorCode: number;
+  errorMessage?: string | null;
+  resources: Array<{ resourceType: number; resourceName: string; resourcePatternType?: number; acls: Array<{ principal: string; host: string; operation: number; permissionType: number }> }>;
+}
+
+interface CreateAclsResponse {
+  creationResponses: Array<{ errorCode: number; errorMessage?: string | null }>;
+}
+
+interface DeleteAclsResponse {
+  filterResponses: Array<{
+    errorCode: number;
+    errorMessage?: string | null;
+    matchingAcls: Array<{ errorCode: number; errorMessage?: string | null; resourceType: number; resourceName: string; resourcePatternType?: number; principal: string; host: string; operation: number; permissionType: number }>;
+  }>;
+}
+
+/** LITERAL (3): the only pattern type of DescribeAcls / DeleteAcls v0 answers, which lack the field. */
+const LITERAL_PATTERN = 3;
+
+const toWireAcl = (acl: AclEntry | AclFilter) => ({
+  resourceType: acl.resourceType,
+  resourceName: acl.resourceName,
+  resourcePatternType: acl.patternType,
+  principal: acl.principal,
+  host: acl.host,
+  operation: acl.operation,
+  permissionType: acl.permission,
+});
 
 export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): KafkaAdmin {
   let cluster: ProtocolCluster | undefined;
@@ -94,6 +248,30 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
       throw error;
     });
     return connected;
+  };
+
+  // kafkajs's admin, for the requests that need a group coordinator or partition leaders.
+  let groupAdmin: Promise<Admin> | undefined;
+  const kafkajsAdmin = () => {
+    groupAdmin ??= (async () => {
+      const admin = kafka.admin({ retry: { retries: options.retries, maxRetryTime: 5_000, initialRetryTime: 250 } });
+      try {
+        await admin.connect();
+      } catch (error) {
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+      return admin;
+    })().catch((error: unknown) => {
+      groupAdmin = undefined;
+      throw error;
+    });
+    return groupAdmin;
+  };
+  const viaKafkajs = async <T>(apiName: string, call: (admin: Admin) => Promise<T>): Promise<T> => {
+    const admin = await kafkajsAdmin();
+    options.onRequest?.(apiName);
+    return call(admin);
   };
 
   /** Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times. */
@@ -131,7 +309,7 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
         });
         return sendUnparsed(broker, request, timeoutMs + 10_000);
       });
-      for (const item of response.topicErrors) results.set(item.topic, item.errorCode === 0 ? { ok: true } : { ok: false, error: itemError(item.errorCode, item.errorMessage) });
+      for (const item of response.topicErrors) results.set(item.topic, resultOf(item.errorCode, item.errorMessage));
       return results;
     },
 
@@ -147,7 +325,7 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
         ],
       }));
       const response = await onController('IncrementalAlterConfigs', (broker) => sendUnparsed(broker, broker.lookupRequest(INCREMENTAL_ALTER_CONFIGS_API_KEY, IncrementalAlterConfigs)({ resources, validateOnly })));
-      for (const item of response.responses) results.set(item.resourceName, item.errorCode === 0 ? { ok: true } : { ok: false, error: itemError(item.errorCode, item.errorMessage) });
+      for (const item of response.responses) results.set(item.resourceName, resultOf(item.errorCode, item.errorMessage));
       return results;
     },
 
@@ -161,17 +339,152 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
         results.set(
           topic.topic,
           topic.topicErrorCode === 0
-            ? { ok: true, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas })) }
+            ? { ok: true, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas, isr: partition.isr })) }
             : { ok: false, error: itemError(topic.topicErrorCode) },
         );
       }
       return results;
     },
 
+    async listTopics() {
+      const response = await onController('Metadata', (broker) =>
+        // kafkajs encodes an empty topic list as null, which asks for every topic (Metadata v1+).
+        sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: [], allowAutoTopicCreation: false })),
+      );
+      return response.topicMetadata.filter((topic) => topic.topicErrorCode === 0).map((topic) => topic.topic);
+    },
+
+    async createPartitions(increases, { timeoutMs, validateOnly = false }) {
+      const results = new Map<string, ItemResult>();
+      if (increases.length === 0) return results;
+      const response = await onController('CreatePartitions', (broker) =>
+        sendUnparsed(
+          broker,
+          broker.lookupRequest(CREATE_PARTITIONS_API_KEY, kafkajsRequest<unknown, TopicErrorsResponse>('CreatePartitions'))({
+            topicPartitions: increases.map(({ name, count }) => ({ topic: name, count })),
+            validateOnly,
+            timeout: timeoutMs,
+          }),
+          timeoutMs + 10_000,
+        ),
+      );
+      for (const item of response.topicErrors) results.set(item.topic, resultOf(item.errorCode, item.errorMessage));
+      return results;
+    },
+
+    async deleteTopics(names, { timeoutMs }) {
+      const results = new Map<string, ItemResult>();
+      if (names.length === 0) return results;
+      const response = await onController('DeleteTopics', (broker) =>
+        sendUnparsed(broker, broker.lookupRequest(DELETE_TOPICS_API_KEY, kafkajsRequest<unknown, TopicErrorsResponse>('DeleteTopics'))({ topics: [...names], timeout: timeoutMs }), timeoutMs + 10_000),
+      );
+      for (const item of response.topicErrors) results.set(item.topic, resultOf(item.errorCode, item.errorMessage));
+      return results;
+    },
+
+    async describeAcls(filter = ANY_ACL) {
+      const response = await onController('DescribeAcls', (broker) => sendUnparsed(broker, broker.lookupRequest(DESCRIBE_ACLS_API_KEY, kafkajsRequest<unknown, DescribeAclsResponse>('DescribeAcls'))(toWireAcl(filter))));
+      throwIfFailed(response.errorCode, response.errorMessage);
+      return response.resources.flatMap((resource) =>
+        resource.acls.map((acl) => ({
+          resourceType: resource.resourceType,
+          resourceName: resource.resourceName,
+          patternType: resource.resourcePatternType ?? LITERAL_PATTERN,
+          principal: acl.principal,
+          host: acl.host,
+          operation: acl.operation,
+          permission: acl.permissionType,
+        })),
+      );
+    },
+
+    async createAcls(bindings) {
+      if (bindings.length === 0) return [];
+      const response = await onController('CreateAcls', (broker) => sendUnparsed(broker, broker.lookupRequest(CREATE_ACLS_API_KEY, kafkajsRequest<unknown, CreateAclsResponse>('CreateAcls'))({ creations: bindings.map(toWireAcl) })));
+      return bindings.map((_, index) => {
+        const item = response.creationResponses[index];
+        return item ? resultOf(item.errorCode, item.errorMessage) : { ok: false, error: { ...itemError(-1), message: 'the broker sent no result for this binding' } };
+      });
+    },
+
+    async deleteAcls(filters) {
+      if (filters.length === 0) return [];
+      const response = await onController('DeleteAcls', (broker) => sendUnparsed(broker, broker.lookupRequest(DELETE_ACLS_API_KEY, kafkajsRequest<unknown, DeleteAclsResponse>('DeleteAcls'))({ filters: filters.map(toWireAcl) })));
+      return filters.map((_, index): AclDeletionResult => {
+        const item = response.filterResponses[index];
+        if (!item) return { ok: false, error: { ...itemError(-1), message: 'the broker sent no result for this filter' } };
+        if (item.errorCode !== 0) return { ok: false, error: itemError(item.errorCode, item.errorMessage) };
+        const refused = item.matchingAcls.find((acl) => acl.errorCode !== 0);
+        if (refused) return { ok: false, error: itemError(refused.errorCode, refused.errorMessage) };
+        return {
+          ok: true,
+          deleted: item.matchingAcls.map((acl) => ({
+            resourceType: acl.resourceType,
+            resourceName: acl.resourceName,
+            patternType: acl.resourcePatternType ?? LITERAL_PATTERN,
+            principal: acl.principal,
+            host: acl.host,
+            operation: acl.operation,
+            permission: acl.permissionType,
+          })),
+        };
+      });
+    },
+
+    async describeGroup(groupId) {
+      const { groups } = await viaKafkajs('DescribeGroups', (admin) => admin.describeGroups([groupId]));
+      const group = groups.find((candidate) => candidate.groupId === groupId);
+      if (!group) return { groupId, state: 'Dead', protocolType: '', members: 0, assignedTopics: [] };
+      const topics = new Set<string>();
+      for (const member of group.members) {
+        if (group.protocolType !== 'consumer' || member.memberAssignment.length === 0) continue;
+        try {
+          const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+          for (const topic of Object.keys(assignment?.assignment ?? {})) topics.add(topic);
+        } catch {
+          // An assignment in another format (a custom protocol) names no topics we can read.
+        }
+      }
+      return { groupId, state: group.state, protocolType: group.protocolType, members: group.members.length, assignedTopics: [...topics].sort() };
+    },
+
+    async listGroupIds() {
+      const { groups } = await viaKafkajs('ListGroups', (admin) => admin.listGroups());
+      return groups.map((group) => group.groupId);
+    },
+
+    async committedOffsets(groupId) {
+      // Without topics, OffsetFetch answers every topic the group committed offsets for.
+      const committed = await viaKafkajs('OffsetFetch', (admin) => admin.fetchOffsets({ groupId }));
+      return committed.map(({ topic, partitions }) => ({ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) }));
+    },
+
+    async topicOffsets(topic) {
+      const offsets = await viaKafkajs('ListOffsets', (admin) => admin.fetchTopicOffsets(topic));
+      return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+    },
+
+    async deleteGroup(groupId) {
+      try {
+        await viaKafkajs('DeleteGroups', (admin) => admin.deleteGroups([groupId]));
+        return { ok: true };
+      } catch (error) {
+        // kafkajs's KafkaJSDeleteGroupsError carries the group's own protocol error in groups[].error.
+        const own = (error as { groups?: Array<{ error?: unknown }> }).groups?.[0]?.error;
+        if (own && kafkaErrorType(own) !== undefined) return { ok: false, error: itemErrorOf(own) };
+        throw error;
+      }
+    },
+
     async close() {
       const pending = connected;
+      const pendingAdmin = groupAdmin;
       connected = undefined;
-      if (pending) await pending.then((current) => current.disconnect()).catch(() => undefined);
+      groupAdmin = undefined;
+      await Promise.all([
+        pending?.then((current) => current.disconnect()).catch(() => undefined),
+        pendingAdmin?.then((admin) => admin.disconnect()).catch(() => undefined),
+      ]);
     },
   };
 }

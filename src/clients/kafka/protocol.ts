@@ -72,6 +72,11 @@ export function protocolError(code: number): { type: string; message: string; re
   return { type: error.type, message: error.message, retriable: error.retriable };
 }
 
+/** kafkajs's own error for a Kafka error code (a KafkaJSProtocolError carrying type, code and retriable). */
+export function protocolErrorInstance(code: number): Error & { type: string; code: number; retriable: boolean } {
+  return protocolErrors.createErrorFromCode(code);
+}
+
 /**
  * A kafkajs Cluster made with the Kafka instance's own settings (brokers, TLS, SASL, timeouts,
  * retries), the same way kafka.admin() makes one. Auto-creation stays off: asking for the metadata

@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import { registerSecret, type Logger } from '../../log.js';
 import { VERSION } from '../../version.js';
 import { gitHubError } from './errors.js';
+import { sleep } from '../../timing.js';
 
 export type GitHubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; privateKey: string; installationId?: number };
 
@@ -142,7 +143,7 @@ function writeGate(spacingMs: () => number): NonNullable<ThrottlingOptions['writ
       const spacing = spacingMs();
       const start = spacing > 0 ? Math.max(now, next) : now;
       next = start + spacing;
-      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+      if (start > now) await sleep(start - now);
       return fn(...rest);
     },
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, SynchookError, UnreachableError, messageOf } from '../../errors.js';
 import { formatDuration } from '../../duration.js';
 import { isFullSha } from './revision.js';
+import { untilAborted } from '../../timing.js';
 
 /** The annotation ArgoCD puts on every resource it tracks: `<app>:<group>/<kind>:<namespace>/<name>`. */
 const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
@@ -196,12 +197,13 @@ function parseBody(body: unknown): { message?: string } | undefined {
   return body && typeof body === 'object' ? (body as { message?: string }) : undefined;
 }
 
-function bounded<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onTimeout()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+/** The promise's outcome, or onTimeout()'s error when `ms` pass first. */
+async function bounded<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  const deadline = AbortSignal.timeout(ms);
+  try {
+    return await untilAborted(promise, deadline);
+  } catch (error) {
+    if (deadline.aborted && error === deadline.reason) throw onTimeout();
+    throw error;
+  }
 }

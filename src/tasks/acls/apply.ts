@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { throwFirstRefusal, type KafkaAdmin } from '../../clients/kafka/admin.js';
 import { TaskFailedError } from '../../errors.js';
 import { chunk, sleep } from '../shared/batch.js';
 import { exactFilter, readClusterAcls, toAclEntry } from './cluster.js';
@@ -10,7 +10,7 @@ const ACL_BATCH_SIZE = 1_000;
 const POLL_MS = 150;
 
 export interface ApplyAclsInput {
-  admin: Admin;
+  admin: KafkaAdmin;
   state: AclPlanState;
   /** How long to wait until the broker's authorizer shows the changes, in ms. */
   settleTimeoutMs: number;
@@ -33,19 +33,21 @@ export async function applyAclPlan(input: ApplyAclsInput, applied: AclApplyResul
   for (const batch of chunk(state.creates, ACL_BATCH_SIZE)) {
     if (signal.aborted) throw signal.reason;
     // Creating an ACL that exists already is a no-op in Kafka, so a concurrent run does no harm.
-    await admin.createAcls({ acl: batch.map(toAclEntry) });
-    applied.created += batch.length;
+    const results = await admin.createAcls(batch.map(toAclEntry));
+    applied.created += results.filter((result) => result.ok).length;
+    throwFirstRefusal(results);
   }
   for (const batch of chunk(state.deletes, ACL_BATCH_SIZE)) {
     if (signal.aborted) throw signal.reason;
-    await admin.deleteAcls({ filters: batch.map(exactFilter) });
-    applied.deleted += batch.length;
+    const results = await admin.deleteAcls(batch.map(exactFilter));
+    applied.deleted += results.filter((result) => result.ok).length;
+    throwFirstRefusal(results);
   }
   await waitForAuthorizer(admin, state, input.settleTimeoutMs, signal);
   return applied;
 }
 
-async function waitForAuthorizer(admin: Admin, state: AclPlanState, timeoutMs: number, signal: AbortSignal): Promise<void> {
+async function waitForAuthorizer(admin: KafkaAdmin, state: AclPlanState, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const present = new Set((await readClusterAcls(admin)).bindings.map(aclKey));

@@ -1,4 +1,4 @@
-import type { Admin, AclEntry, AclFilter } from 'kafkajs';
+import type { AclEntry, AclFilter, KafkaAdmin } from '../../clients/kafka/admin.js';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../shared/kafka-enums.js';
 import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, type AclBinding } from './model.js';
 
@@ -12,42 +12,35 @@ const nameOf = <T extends Record<string, string | number>>(table: T, value: numb
   Object.entries(table).find(([, code]) => code === value)?.[0];
 
 /** Every ACL in the cluster, in one DescribeAcls request (a filter matching everything). */
-export async function readClusterAcls(admin: Admin): Promise<ClusterAcls> {
-  const response = await admin.describeAcls({
-    resourceType: AclResourceTypes.ANY,
-    resourcePatternType: ResourcePatternTypes.ANY,
-    operation: AclOperationTypes.ANY,
-    permissionType: AclPermissionTypes.ANY,
-  });
+export async function readClusterAcls(admin: Pick<KafkaAdmin, 'describeAcls'>): Promise<ClusterAcls> {
+  const acls = await admin.describeAcls();
   const out: ClusterAcls = { bindings: [], unknown: [] };
-  for (const resource of response.resources) {
-    for (const acl of resource.acls) {
-      const resourceType = nameOf(AclResourceTypes, resource.resourceType);
-      const patternType = nameOf(ResourcePatternTypes, resource.resourcePatternType);
-      const operation = nameOf(AclOperationTypes, acl.operation);
-      const permission = nameOf(AclPermissionTypes, acl.permissionType);
-      const known =
-        (RESOURCE_TYPES as readonly (string | undefined)[]).includes(resourceType) &&
-        (PATTERN_TYPES as readonly (string | undefined)[]).includes(patternType) &&
-        (OPERATIONS as readonly (string | undefined)[]).includes(operation) &&
-        (PERMISSIONS as readonly (string | undefined)[]).includes(permission);
-      if (!known) {
-        out.unknown.push({
-          principal: acl.principal,
-          description: `${permission ?? acl.permissionType} ${acl.principal} ${operation ?? `operation ${acl.operation}`} ${resourceType ?? `resource type ${resource.resourceType}`} ${resource.resourceName}`,
-        });
-        continue;
-      }
-      out.bindings.push({
+  for (const acl of acls) {
+    const resourceType = nameOf(AclResourceTypes, acl.resourceType);
+    const patternType = nameOf(ResourcePatternTypes, acl.patternType);
+    const operation = nameOf(AclOperationTypes, acl.operation);
+    const permission = nameOf(AclPermissionTypes, acl.permission);
+    const known =
+      (RESOURCE_TYPES as readonly (string | undefined)[]).includes(resourceType) &&
+      (PATTERN_TYPES as readonly (string | undefined)[]).includes(patternType) &&
+      (OPERATIONS as readonly (string | undefined)[]).includes(operation) &&
+      (PERMISSIONS as readonly (string | undefined)[]).includes(permission);
+    if (!known) {
+      out.unknown.push({
         principal: acl.principal,
-        host: acl.host,
-        resourceType: resourceType as AclBinding['resourceType'],
-        resourceName: resource.resourceName,
-        patternType: patternType as AclBinding['patternType'],
-        operation: operation as AclBinding['operation'],
-        permission: permission as AclBinding['permission'],
+        description: `${permission ?? acl.permission} ${acl.principal} ${operation ?? `operation ${acl.operation}`} ${resourceType ?? `resource type ${acl.resourceType}`} ${acl.resourceName}`,
       });
+      continue;
     }
+    out.bindings.push({
+      principal: acl.principal,
+      host: acl.host,
+      resourceType: resourceType as AclBinding['resourceType'],
+      resourceName: acl.resourceName,
+      patternType: patternType as AclBinding['patternType'],
+      operation: operation as AclBinding['operation'],
+      permission: permission as AclBinding['permission'],
+    });
   }
   return out;
 }
@@ -58,9 +51,9 @@ export function toAclEntry(binding: AclBinding): AclEntry {
     host: binding.host,
     resourceType: AclResourceTypes[binding.resourceType],
     resourceName: binding.resourceName,
-    resourcePatternType: ResourcePatternTypes[binding.patternType],
+    patternType: ResourcePatternTypes[binding.patternType],
     operation: AclOperationTypes[binding.operation],
-    permissionType: AclPermissionTypes[binding.permission],
+    permission: AclPermissionTypes[binding.permission],
   };
 }
 

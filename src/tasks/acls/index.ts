@@ -27,8 +27,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
 
   async plan(ctx, section) {
     const desired = loadDesiredAcls(section, ctx.configDir);
-    const admin = await ctx.clients.admin();
-    const cluster = await readClusterAcls(admin).catch((error: unknown) => {
+    const cluster = await readClusterAcls(ctx.clients.kafkaAdmin()).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'read the ACLs');
     });
     const managedPrincipals = section.managedPrincipals ?? desired.principals;
@@ -57,7 +56,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
     if (state.creates.length === 0 && state.deletes.length === 0) {
       return { summary: `no changes (${declared} ACL${declared === 1 ? '' : 's'} declared)`, figures: { declared }, changes: [] };
     }
-    const admin = await ctx.clients.admin();
+    const admin = ctx.clients.kafkaAdmin();
     const applied = { created: 0, deleted: 0 };
     try {
       await applyAclPlan({ admin, state, settleTimeoutMs: Math.min(SETTLE_TIMEOUT_MS, Math.max(1_000, ctx.deadline.remaining() - 1_000)), signal: ctx.signal }, applied);

@@ -1,8 +1,9 @@
-import { AssignerProtocol, type Admin } from 'kafkajs';
+import type { GroupDescription, KafkaAdmin } from '../../clients/kafka/admin.js';
 import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
 import { TaskFailedError } from '../../errors.js';
+import { sleep } from '../../timing.js';
 import type { Violation } from '../types.js';
 import { retryWhileLeaderless } from '../shared/kafka-errors.js';
 import { POLL_INTERVAL_MS, type ConsumerGroupExpectation } from './config.js';
@@ -41,10 +42,10 @@ export interface GroupCheckOptions {
   pollMs?: number;
 }
 
-async function describeGroup(admin: Admin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
-  let described;
+export async function describeGroup(admin: KafkaAdmin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
+  let group: GroupDescription;
   try {
-    described = await admin.describeGroups([groupId]);
+    group = await admin.describeGroup(groupId);
   } catch (error) {
     if (classifyKafkaError(error).kind === 'not-authorized') {
       throw new TaskFailedError(`Kafka refused to describe consumer group ${groupId} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${groupId}.`, { cause: error });
@@ -56,24 +57,13 @@ async function describeGroup(admin: Admin, groupId: string, cluster: ClusterConf
     }
     throw kafkaError(error, cluster, `describe consumer group ${groupId}`);
   }
-  const group = described.groups.find((candidate) => candidate.groupId === groupId);
-  if (!group || group.state === 'Dead') {
+  if (group.state === 'Dead') {
     // A group of the new consumer protocol (group.protocol=consumer, Kafka 4) answers DescribeGroups
     // as Dead, yet ListGroups lists it; kafkajs has no ConsumerGroupDescribe to see its members.
-    const listed = await admin.listGroups().then(({ groups }) => groups.some((candidate) => candidate.groupId === groupId), () => false);
+    const listed = await admin.listGroupIds().then((ids) => ids.includes(groupId), () => false);
     return { state: listed ? UNDESCRIBABLE : 'Dead', members: 0, assignedTopics: [] };
   }
-  const topics = new Set<string>();
-  for (const member of group.members) {
-    if (group.protocolType !== 'consumer' || member.memberAssignment.length === 0) continue;
-    try {
-      const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-      for (const topic of Object.keys(assignment?.assignment ?? {})) topics.add(topic);
-    } catch {
-      // An assignment in another format (a custom protocol) names no topics we can read.
-    }
-  }
-  return { state: group.state, members: group.members.length, assignedTopics: [...topics].sort() };
+  return { state: group.state, members: group.members, assignedTopics: group.assignedTopics };
 }
 
 function isReady(snapshot: GroupSnapshot, minMembers: number): boolean {
@@ -83,13 +73,12 @@ function isReady(snapshot: GroupSnapshot, minMembers: number): boolean {
 }
 
 /** Lag of every partition the group reads (or the topics the expectation names). */
-async function measureGroupLag(admin: Admin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
+export async function measureGroupLag(admin: KafkaAdmin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
   const { group } = expectation;
   let committed: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   let existing: Set<string>;
   try {
-    // Without topics, OffsetFetch answers every topic the group committed offsets for.
-    committed = await admin.fetchOffsets({ groupId: group });
+    committed = await admin.committedOffsets(group);
     existing = new Set(await admin.listTopics());
   } catch (error) {
     if (classifyKafkaError(error).kind === 'not-authorized') {
@@ -103,7 +92,7 @@ async function measureGroupLag(admin: Admin, expectation: ConsumerGroupExpectati
   for (const topic of topics.filter((name) => existing.has(name))) {
     let endOffsets;
     try {
-      endOffsets = await retryWhileLeaderless(() => admin.fetchTopicOffsets(topic), 5_000);
+      endOffsets = await retryWhileLeaderless(() => admin.topicOffsets(topic), 5_000);
     } catch (error) {
       throw kafkaError(error, cluster, `read the end offsets of topic ${topic}`);
     }
@@ -117,7 +106,7 @@ async function measureGroupLag(admin: Admin, expectation: ConsumerGroupExpectati
  * Waits (bounded) for the group to be Stable with enough members, then for its lag to fall to
  * maxLag; judges what it sees when the wait ends.
  */
-export async function checkGroup(admin: Admin, expectation: ConsumerGroupExpectation, options: GroupCheckOptions): Promise<GroupResult> {
+export async function checkGroup(admin: KafkaAdmin, expectation: ConsumerGroupExpectation, options: GroupCheckOptions): Promise<GroupResult> {
   const now = options.now ?? Date.now;
   const pollMs = options.pollMs ?? POLL_INTERVAL_MS;
   const started = now();
@@ -129,7 +118,7 @@ export async function checkGroup(admin: Admin, expectation: ConsumerGroupExpecta
     result.snapshot = await describeGroup(admin, expectation.group, options.cluster);
     if (isReady(result.snapshot, expectation.minMembers)) break;
     if (now() >= waitUntil) break;
-    await pause(Math.min(pollMs, waitUntil - now()), options.signal);
+    await sleep(Math.min(pollMs, waitUntil - now()), options.signal);
   }
   result.ready = isReady(result.snapshot, expectation.minMembers);
   if (!result.ready) {
@@ -153,7 +142,7 @@ export async function checkGroup(admin: Admin, expectation: ConsumerGroupExpecta
   for (;;) {
     ({ lags: result.lags, missingTopics } = await measureGroupLag(admin, expectation, result.snapshot, options.cluster));
     if (maxLag(result.lags) <= BigInt(expectation.maxLag) || now() >= waitUntil) break;
-    await pause(Math.min(pollMs, waitUntil - now()), options.signal);
+    await sleep(Math.min(pollMs, waitUntil - now()), options.signal);
     result.snapshot = await describeGroup(admin, expectation.group, options.cluster);
   }
   result.waitedMs = now() - started;
@@ -183,26 +172,3 @@ export function describeLag(entry: PartitionLag): string {
   const committed = entry.committed === undefined ? `nothing committed, log start ${entry.start}` : `committed ${entry.committed}`;
   return `${entry.topic}[${entry.partition}] lag ${entry.lag}: ${committed}, end ${entry.end}`;
 }
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    if (ms <= 0) {
-      resolve();
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-

@@ -1,5 +1,4 @@
-import type { Admin } from 'kafkajs';
-import { kafkaError } from '../../clients/kafka.js';
+import { createKafkaAdmin } from '../../clients/kafka/admin.js';
 import { ConfigError } from '../../errors.js';
 import { loadDesiredTopics } from '../shared/topic-declarations/load.js';
 import { defineCheckTask, type TaskContext, type ValidationReport } from '../types.js';
@@ -42,22 +41,16 @@ export const healthTask = defineCheckTask({
     const cluster = ctx.config.cluster;
     if (!cluster) throw new ConfigError('the health task needs Kafka, but the config has no cluster section. Add cluster.brokers.');
     const checks = topicChecks(ctx, section);
-    // Its own admin: fresh metadata on every run (the shared admin caches partition lists).
-    const admin: Admin = ctx.clients.kafka().admin();
+    // Its own admin: fresh metadata on every run (a shared one caches the partition lists ListOffsets uses).
+    const admin = createKafkaAdmin(ctx.clients.kafka(), { retries: cluster.retries });
     try {
-      await admin.connect();
-    } catch (error) {
-      await admin.disconnect().catch(() => undefined);
-      throw kafkaError(error, cluster);
-    }
-    try {
-      const states = await readTopicStates(admin, checks.map((check) => check.name), cluster);
+      const states = await readTopicStates(admin, checks.map((check) => check.name), cluster, ctx.signal);
       const topics = judgeTopics(checks, states, section.underReplicated);
       const until = ctx.deadline.at - REPORT_MARGIN_MS;
       const groups = await Promise.all(section.consumerGroups.map((expectation) => checkGroup(admin, expectation, { cluster, signal: ctx.signal, until })));
       return healthOutcome(checks, topics, groups);
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await admin.close();
     }
   },
 });

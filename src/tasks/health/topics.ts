@@ -1,8 +1,8 @@
-import type { Admin } from 'kafkajs';
-import { kafkaError, rootMessage } from '../../clients/kafka.js';
+import { itemFailure, type KafkaAdmin, type TopicMetadataResult } from '../../clients/kafka/admin.js';
+import { kafkaError } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import type { Violation } from '../types.js';
-import { isLeaderless, retryWhileLeaderless } from '../shared/kafka-errors.js';
+import { sleep } from '../../timing.js';
 
 /** A topic to check, with where it was declared (for the message). */
 export interface TopicCheck {
@@ -25,46 +25,36 @@ export type TopicState = { status: 'missing' } | { status: 'ok'; partitions: Par
 
 /** How long a leaderless partition may take to get its leader before it counts as offline. */
 const LEADER_GRACE_MS = 5_000;
+const LEADER_POLL_MS = 250;
+
+/** Whether a metadata answer shows a topic not served yet (no leader), which a short wait may cure. */
+const notServedYet = (result: TopicMetadataResult | undefined) =>
+  result !== undefined && (result.ok ? result.partitions.some((partition) => partition.leader < 0) : result.error.kind === 'not-ready' && result.error.type !== 'UNKNOWN_TOPIC_OR_PARTITION');
 
 /**
- * Reads the metadata of the topics. kafkajs rejects a whole metadata answer when one partition
- * has no leader, so when that lasts beyond a short grace, each topic is asked alone to find the
- * affected ones.
+ * Reads the metadata of the topics, one result per topic. A topic the broker does not know, or
+ * that synchook's principal may not describe, is missing; partitions without a leader get a short
+ * grace (a topic just created or a leader election in progress) before they count as offline.
  */
-export async function readTopicStates(admin: Admin, names: readonly string[], cluster: ClusterConfig): Promise<Map<string, TopicState>> {
+export async function readTopicStates(admin: KafkaAdmin, names: readonly string[], cluster: ClusterConfig, signal?: AbortSignal): Promise<Map<string, TopicState>> {
+  const read = () => admin.topicMetadata(names).catch((error: unknown) => {
+    throw kafkaError(error, cluster, 'read topic metadata');
+  });
+  const giveUpAt = Date.now() + LEADER_GRACE_MS;
+  let metadata = await read();
+  while (names.some((name) => notServedYet(metadata.get(name))) && Date.now() < giveUpAt) {
+    await sleep(LEADER_POLL_MS, signal);
+    metadata = await read();
+  }
   const states = new Map<string, TopicState>();
-  let existing: Set<string>;
-  try {
-    existing = new Set(await admin.listTopics());
-  } catch (error) {
-    throw kafkaError(error, cluster, 'list topics');
-  }
-  const present = names.filter((name) => existing.has(name));
-  for (const name of names) if (!existing.has(name)) states.set(name, { status: 'missing' });
-  if (present.length === 0) return states;
-  const read = async (topics: string[]) => (await admin.fetchTopicMetadata({ topics })).topics;
-  const record = (topics: Awaited<ReturnType<typeof read>>) => {
-    for (const topic of topics) states.set(topic.name, { status: 'ok', partitions: topic.partitions.map(partitionState) });
-  };
-  try {
-    record(await retryWhileLeaderless(() => read(present), LEADER_GRACE_MS));
-    return states;
-  } catch (error) {
-    if (!isLeaderless(error)) throw kafkaError(error, cluster, 'read topic metadata');
-  }
-  for (const name of present) {
-    try {
-      record(await read([name]));
-    } catch (error) {
-      if (!isLeaderless(error)) throw kafkaError(error, cluster, `read the metadata of topic ${name}`);
-      states.set(name, { status: 'leaderless', detail: rootMessage(error) });
-    }
+  for (const name of names) {
+    const result = metadata.get(name);
+    if (result === undefined || (!result.ok && (result.error.type === 'UNKNOWN_TOPIC_OR_PARTITION' || result.error.kind === 'not-authorized'))) states.set(name, { status: 'missing' });
+    else if (result.ok) states.set(name, { status: 'ok', partitions: result.partitions.map(({ partition, leader, replicas, isr }) => ({ partition, leader, replicas, isr })) });
+    else if (result.error.kind === 'not-ready') states.set(name, { status: 'leaderless', detail: `${result.error.type}: ${result.error.message}` });
+    else throw kafkaError(itemFailure(result.error), cluster, `read the metadata of topic ${name}`);
   }
   return states;
-}
-
-function partitionState(partition: { partitionId: number; leader: number; replicas: number[]; isr: number[] }): PartitionState {
-  return { partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas, isr: partition.isr };
 }
 
 export interface TopicVerdict {

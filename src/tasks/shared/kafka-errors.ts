@@ -1,4 +1,5 @@
 import { classifyKafkaError, kafkaErrorType } from '../../clients/kafka.js';
+import { sleep } from '../../timing.js';
 
 /** The Kafka error name of a kafkajs error ("TOPIC_AUTHORIZATION_FAILED"), looking through its retry wrappers. */
 export const errorType = kafkaErrorType;
@@ -20,7 +21,7 @@ export async function retryWhileLeaderless<T>(read: () => Promise<T>, ms: number
       return await read();
     } catch (error) {
       if (!isLeaderless(error) || Date.now() >= giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 }

@@ -39,15 +39,4 @@ export function createGuard(outer: AbortSignal, deadlineAt: number, now: () => n
   };
 }
 
-/** Waits at most `ms` for `promise`; a rejection or the timeout comes back as { ok: false }, never thrown. */
-export async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ ok: false; error: unknown }>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: new Error(`no answer within ${ms} ms`) }), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([promise.then((value) => ({ ok: true as const, value })).catch((error: unknown) => ({ ok: false as const, error })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { settleWithin } from '../../timing.js';

@@ -1,4 +1,5 @@
-import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message, type Producer } from 'kafkajs';
+import { createKafkaAdmin, itemFailure, type KafkaAdmin } from '../../clients/kafka/admin.js';
 import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { formatDuration } from '../../duration.js';
@@ -11,6 +12,7 @@ import type { ProbeSerde } from './serde.js';
 import { errorType, isLeaderless } from '../shared/kafka-errors.js';
 import { endOffsets, prepareProbeTopic, type ProbeTopic } from './topic.js';
 import type { ReceivedRecord, SentRecord } from './verify.js';
+import { sleep } from '../../timing.js';
 
 export interface ProbeInput {
   kafka: Kafka;
@@ -89,9 +91,8 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
   crashed.catch(() => undefined);
   const watch = <T>(promise: Promise<T>) => guard.race(Promise.race([promise, crashed]));
 
-  const admin: Admin = kafka.admin();
+  const admin = createKafkaAdmin(kafka, { retries: cluster.retries });
   try {
-    await guard.race(admin.connect());
     phase = 'topic';
     const probed = await guard.race(prepareProbeTopic(admin, section, input.topic, cluster, log));
     const offsets = await guard.race(endOffsets(admin, probed.name, cluster));
@@ -178,7 +179,7 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
         } catch (error) {
           if (!isLeaderless(error)) throw error;
           lastError = error;
-          await watch(new Promise((resolve) => setTimeout(resolve, 250)));
+          await watch(sleep(250, guard.signal));
         }
       }
       const ackedAt = Date.now();
@@ -223,12 +224,12 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
       const result = await settleWithin(deleteProbeGroup(admin, groupId), budget());
       deleted = result.ok && result.value;
       if (!result.ok) {
-        const type = (result.error as { groups?: Array<{ error?: { type?: string } }> } | undefined)?.groups?.[0]?.error?.type;
+        const type = errorType(result.error);
         const hint = type === 'GROUP_AUTHORIZATION_FAILED' ? ` (${type}: grant the synchook principal DELETE on the probe's groups)` : type ? ` (${type})` : '';
         warnings.push(`could not delete the probe consumer group ${groupId}: ${rootMessage(result.error)}${hint}. It holds no committed offsets; delete it with kafka-consumer-groups --delete --group ${groupId}.`);
       }
     }
-    await settleWithin(admin.disconnect(), 1_000);
+    await settleWithin(admin.close(), 1_000);
     return deleted;
   }
 
@@ -275,20 +276,14 @@ function checkPlainValue(value: Buffer, runId: string, seq: number): string | un
  * Deletes the run's consumer group. Right after the member left, the coordinator may still count
  * it (NON_EMPTY_GROUP) for a moment; a group that never formed (GROUP_ID_NOT_FOUND) is gone already.
  */
-async function deleteProbeGroup(admin: Admin, groupId: string): Promise<boolean> {
+export async function deleteProbeGroup(admin: KafkaAdmin, groupId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
-    try {
-      await admin.deleteGroups([groupId]);
-      return true;
-    } catch (error) {
-      const groups = (error as { groups?: Array<{ error?: { type?: string } }> }).groups ?? [];
-      const type = groups[0]?.error?.type ?? errorType(error);
-      if (type === 'GROUP_ID_NOT_FOUND') return true;
-      if (type === 'NON_EMPTY_GROUP' && attempt < 10) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      }
-      throw error;
+    const result = await admin.deleteGroup(groupId);
+    if (result.ok || result.error.type === 'GROUP_ID_NOT_FOUND') return true;
+    if (result.error.type === 'NON_EMPTY_GROUP' && attempt < 10) {
+      await sleep(200);
+      continue;
     }
+    throw itemFailure(result.error);
   }
 }

@@ -1,10 +1,11 @@
-import type { Admin } from 'kafkajs';
-import { classifyKafkaError, kafkaError, rootMessage } from '../../clients/kafka.js';
+import { itemFailure, type KafkaAdmin } from '../../clients/kafka/admin.js';
+import { kafkaError, rootMessage } from '../../clients/kafka.js';
 import type { ClusterConfig } from '../../config/common.js';
 import { ConfigError, TaskFailedError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { PROBE_TOPIC_DEFAULTS, type SmokeSection } from './config.js';
-import { errorType, isLeaderless, retryWhileLeaderless } from '../shared/kafka-errors.js';
+import { sleep } from '../../timing.js';
+import { isLeaderless, retryWhileLeaderless } from '../shared/kafka-errors.js';
 
 export interface ProbeTopic {
   name: string;
@@ -17,7 +18,7 @@ export interface ProbeTopic {
  * Finds the topic to probe, creating a probe topic when it is missing and the config allows it.
  * An application topic is never created: a typo must fail, not make a topic.
  */
-export async function prepareProbeTopic(admin: Admin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger): Promise<ProbeTopic> {
+export async function prepareProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger): Promise<ProbeTopic> {
   let exists: boolean;
   try {
     exists = (await admin.listTopics()).includes(name);
@@ -38,55 +39,61 @@ export async function prepareProbeTopic(admin: Admin, section: SmokeSection, nam
   return { name, partitions: await topicPartitions(admin, name, cluster), created };
 }
 
-async function createProbeTopic(admin: Admin, section: SmokeSection, name: string, cluster: ClusterConfig): Promise<boolean> {
+async function createProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig): Promise<boolean> {
   const config = { ...PROBE_TOPIC_DEFAULTS, ...section.topicConfig };
+  let result;
   try {
-    return await admin.createTopics({
-      topics: [
-        {
-          topic: name,
-          numPartitions: section.partitions,
-          replicationFactor: section.replicationFactor ?? -1,
-          configEntries: Object.entries(config).map(([key, value]) => ({ name: key, value })),
-        },
-      ],
-      waitForLeaders: true,
-      timeout: cluster.requestTimeout,
-    });
+    result = (await admin.createTopics([{ name, partitions: section.partitions, replicationFactor: section.replicationFactor, config }], { timeoutMs: cluster.requestTimeout })).get(name);
   } catch (error) {
-    const detail = rootMessage(error);
-    const type = errorType(error);
-    if (classifyKafkaError(error).kind === 'not-authorized') {
-      throw new TaskFailedError(`cannot create probe topic ${name}: ${detail}. Grant the synchook principal CREATE on topic ${name}, or create the topic in PreSync and set smoke.createTopic: false.`, { cause: error });
-    }
-    if (type === 'INVALID_REPLICATION_FACTOR') {
-      throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Set smoke.replicationFactor to at most the number of brokers.`, { cause: error });
-    }
-    if (type === 'INVALID_CONFIG' || type === 'INVALID_PARTITIONS' || type === 'POLICY_VIOLATION') {
-      throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Fix smoke.topicConfig or smoke.partitions.`, { cause: error });
-    }
     throw kafkaError(error, cluster, `create probe topic ${name}`);
   }
+  if (result === undefined) throw new TaskFailedError(`cannot create probe topic ${name}: the broker's answer named no result for it. Run again.`);
+  if (result.ok) return true;
+  const { type, message: detail, kind } = result.error;
+  // Created by a concurrent run: probing it is just as good.
+  if (type === 'TOPIC_ALREADY_EXISTS') return false;
+  if (kind === 'not-authorized') {
+    throw new TaskFailedError(`cannot create probe topic ${name}: ${detail}. Grant the synchook principal CREATE on topic ${name}, or create the topic in PreSync and set smoke.createTopic: false.`);
+  }
+  if (type === 'INVALID_REPLICATION_FACTOR') {
+    throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Set smoke.replicationFactor to at most the number of brokers.`);
+  }
+  if (type === 'INVALID_CONFIG' || type === 'INVALID_PARTITIONS' || type === 'POLICY_VIOLATION') {
+    throw new ConfigError(`cannot create probe topic ${name}: ${detail}. Fix smoke.topicConfig or smoke.partitions.`);
+  }
+  throw kafkaError(itemFailure(result.error), cluster, `create probe topic ${name}`);
 }
 
 /** How long a partition may be without a leader (just created or added) before the probe gives up. */
 const LEADER_WAIT_MS = 10_000;
+const LEADER_POLL_MS = 200;
 
-async function topicPartitions(admin: Admin, name: string, cluster: ClusterConfig): Promise<number[]> {
-  try {
-    // fetchTopicMetadata asks a broker every time; the admin's cached metadata can miss a partition increase.
-    const { topics } = await retryWhileLeaderless(() => admin.fetchTopicMetadata({ topics: [name] }), LEADER_WAIT_MS);
-    const partitions = topics.find((topic) => topic.name === name)?.partitions ?? [];
-    return partitions.map((partition) => partition.partitionId).sort((a, b) => a - b);
-  } catch (error) {
-    throw leaderlessOrKafkaError(error, name, cluster, `read the metadata of topic ${name}`);
+/** Partition ids of the topic, once every partition has a leader (asked of a broker each time: a cache can miss a partition increase). */
+async function topicPartitions(admin: KafkaAdmin, name: string, cluster: ClusterConfig): Promise<number[]> {
+  const giveUpAt = Date.now() + LEADER_WAIT_MS;
+  for (;;) {
+    let result;
+    try {
+      result = (await admin.topicMetadata([name])).get(name);
+    } catch (error) {
+      throw kafkaError(error, cluster, `read the metadata of topic ${name}`);
+    }
+    const leaderless = result?.ok ? result.partitions.filter((partition) => partition.leader < 0).map((partition) => `partition ${partition.partition}`) : [];
+    const notReady = result !== undefined && !result.ok && result.error.kind === 'not-ready';
+    if (result?.ok && leaderless.length === 0) return result.partitions.map((partition) => partition.partition).sort((a, b) => a - b);
+    if (result !== undefined && !result.ok && !notReady) throw kafkaError(itemFailure(result.error), cluster, `read the metadata of topic ${name}`);
+    if (Date.now() >= giveUpAt) {
+      const detail = result?.ok ? `${leaderless.join(', ')} without a leader` : result ? `${result.error.type}: ${result.error.message}` : 'the broker does not list it';
+      throw new TaskFailedError(`topic ${name} has partitions without a leader after ${LEADER_WAIT_MS / 1000} s (${detail}); they cannot take records. Check the brokers that host them.`);
+    }
+    await sleep(LEADER_POLL_MS);
   }
 }
 
 /** End offsets of every partition, captured before the probe produces anything. */
-export async function endOffsets(admin: Admin, name: string, cluster: ClusterConfig): Promise<Array<{ partition: number; high: string }>> {
+export async function endOffsets(admin: KafkaAdmin, name: string, cluster: ClusterConfig): Promise<Array<{ partition: number; high: string }>> {
   try {
-    return await retryWhileLeaderless(() => admin.fetchTopicOffsets(name), LEADER_WAIT_MS);
+    return await retryWhileLeaderless(() => admin.topicOffsets(name), LEADER_WAIT_MS);
   } catch (error) {
     throw leaderlessOrKafkaError(error, name, cluster, `read the end offsets of topic ${name}`);
   }

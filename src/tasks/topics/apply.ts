@@ -1,6 +1,5 @@
 import type { Admin } from 'kafkajs';
 import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
-import { kafkaErrorType } from '../../clients/kafka.js';
 import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { chunk, mapBounded } from '../shared/batch.js';
@@ -18,9 +17,9 @@ const CREATE_CONCURRENCY = 2;
 const CREATE_ATTEMPTS = 3;
 
 export interface ApplyTopicsInput {
-  /** kafkajs's admin, for CreatePartitions and DeleteTopics. */
+  /** kafkajs's admin, for DescribeConfigs. */
   admin: Admin;
-  /** Per-topic results for CreateTopics, IncrementalAlterConfigs and Metadata. */
+  /** Per-topic results for CreateTopics, CreatePartitions, IncrementalAlterConfigs, DeleteTopics and Metadata. */
   kafkaAdmin: KafkaAdmin;
   state: TopicPlanState;
   /** Broker-side timeout of CreateTopics, CreatePartitions and DeleteTopics, in ms. */
@@ -157,23 +156,29 @@ async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyRes
 async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const increases = input.state.partitionIncreases;
   if (increases.length === 0) return;
-  try {
-    await input.admin.createPartitions({ timeout: input.requestTimeoutMs, topicPartitions: increases.map(({ name, to }) => ({ topic: name, count: to })) });
-    result.partitionsIncreased.push(...increases.map(({ name }) => name));
-    return;
-  } catch (error) {
-    if (kafkaErrorType(error) === undefined) throw error;
-    // The response names only the first refusal; read back which topics reached their count
-    // (a concurrent run may have added the partitions first).
-    const counts = await input.kafkaAdmin.topicMetadata(increases.map(({ name }) => name)).catch(() => new Map());
-    const missing: string[] = [];
-    for (const increase of increases) {
-      const found = counts.get(increase.name);
-      if (found?.ok && found.partitions.length >= increase.to) result.partitionsIncreased.push(increase.name);
-      else missing.push(`${increase.name} (${increase.from} → ${increase.to})`);
-    }
-    if (missing.length > 0) throw failed('adding partitions', `${listSome(missing)} (${kafkaErrorType(error) ?? (error as Error).message})`, error);
+  const results = await input.kafkaAdmin.createPartitions(
+    increases.map(({ name, to }) => ({ name, count: to })),
+    { timeoutMs: input.requestTimeoutMs },
+  );
+  const refused = increases.filter(({ name }) => results.get(name)?.ok !== true);
+  result.partitionsIncreased.push(...increases.filter(({ name }) => results.get(name)?.ok === true).map(({ name }) => name));
+  if (refused.length === 0) return;
+  // A concurrent run may have added the partitions first (INVALID_PARTITIONS: the count is already
+  // there): read back which topics reached their count.
+  const counts = await input.kafkaAdmin.topicMetadata(refused.map(({ name }) => name)).catch(() => new Map<string, TopicMetadataResult>());
+  const missing: string[] = [];
+  for (const increase of refused) {
+    const found = counts.get(increase.name);
+    if (found?.ok && found.partitions.length >= increase.to) result.partitionsIncreased.push(increase.name);
+    else missing.push(`${increase.name} (${increase.from} → ${increase.to}: ${refusal(results.get(increase.name))})`);
   }
+  if (missing.length > 0) throw failed('adding partitions', listSome(missing));
+}
+
+/** The broker's reason for refusing an item, for a message. */
+function refusal(outcome: ItemResult | undefined): string {
+  if (outcome === undefined) return 'no answer for this topic';
+  return outcome.ok ? 'ok' : `${outcome.error.type}: ${outcome.error.message}`;
 }
 
 /** IncrementalAlterConfigs: only the declared keys that change are SET, pruned keys DELETEd; the rest of each topic's config is not touched. */
@@ -195,23 +200,17 @@ async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, f
 async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const names = input.state.deletes.map(({ name }) => name);
   if (names.length === 0) return;
-  try {
-    await input.admin.deleteTopics({ topics: names, timeout: input.requestTimeoutMs });
-    result.deleted.push(...names);
-  } catch (error) {
-    if (kafkaErrorType(error) === undefined) throw error;
-    // Deleted by a concurrent run counts as done (kafkajs retries UNKNOWN_TOPIC_OR_PARTITION until
-    // it gives up); read back what is left.
-    const left = await input.kafkaAdmin
-      .topicMetadata(names)
-      .then((found) => new Set(names.filter((name) => found.get(name)?.ok === true)))
-      .catch(() => new Set(names));
-    const remaining = names.filter((name) => left.has(name));
-    result.deleted.push(...names.filter((name) => !left.has(name)));
-    const type = kafkaErrorType(error);
-    const hint = type === 'TOPIC_AUTHORIZATION_FAILED' ? ': synchook may not delete them; grant its principal DELETE on these topics' : '';
-    if (remaining.length > 0) throw failed('deleting topics', `${listSome(remaining)} still exist (${type ?? (error as Error).message}${hint})`, error);
-  }
+  const results = await input.kafkaAdmin.deleteTopics(names, { timeoutMs: input.requestTimeoutMs });
+  // Deleted by a concurrent run (UNKNOWN_TOPIC_OR_PARTITION) counts as done.
+  const gone = (name: string) => {
+    const outcome = results.get(name);
+    return outcome !== undefined && (outcome.ok || outcome.error.type === 'UNKNOWN_TOPIC_OR_PARTITION');
+  };
+  result.deleted.push(...names.filter(gone));
+  const remaining = names.filter((name) => !gone(name));
+  if (remaining.length === 0) return;
+  const hint = remaining.some((name) => refusal(results.get(name)).startsWith('TOPIC_AUTHORIZATION_FAILED')) ? ': synchook may not delete them; grant its principal DELETE on these topics' : '';
+  throw failed('deleting topics', `${listSome(remaining.map((name) => `${name} (${refusal(results.get(name))})`))} still exist${hint}`);
 }
 
 /** Waits until every created or grown topic has its partitions, each with a leader. */

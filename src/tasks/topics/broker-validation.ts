@@ -4,7 +4,7 @@ import { chunk, mapBounded } from '../shared/batch.js';
 import { describeTopicConfigs } from './cluster.js';
 import type { TopicConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
 import { suggestKey } from './diff.js';
-import type { KafkaAdmin, KafkaItemError, TopicConfigAlteration } from '../../clients/kafka/admin.js';
+import { itemFailure, type KafkaAdmin, type KafkaItemError, type TopicConfigAlteration } from '../../clients/kafka/admin.js';
 import { kafkaErrorType } from '../../clients/kafka.js';
 
 export const CREATE_BATCH_SIZE = 500;
@@ -219,24 +219,25 @@ async function describeRefusedConfigChange(input: BrokerValidationInput, change:
 
 // --- partition increases -------------------------------------------------------------------
 
-async function tryPartitions(admin: Admin, increases: PartitionIncrease[], timeoutMs?: number): Promise<string | undefined> {
-  try {
-    await admin.createPartitions({ validateOnly: true, timeout: timeoutMs, topicPartitions: increases.map(({ name, to }) => ({ topic: name, count: to })) });
-    return undefined;
-  } catch (error) {
-    const type = kafkaErrorType(error);
-    if (type === undefined || REQUEST_LEVEL_ERRORS.has(type)) throw error;
-    return type;
+async function tryPartitions(admin: KafkaAdmin, increases: PartitionIncrease[], timeoutMs: number): Promise<Map<string, KafkaItemError>> {
+  const results = await admin.createPartitions(increases.map(({ name, to }) => ({ name, count: to })), { validateOnly: true, timeoutMs });
+  const refused = new Map<string, KafkaItemError>();
+  for (const [name, result] of results) {
+    if (result.ok) continue;
+    if (REQUEST_LEVEL_ERRORS.has(result.error.type)) throw itemFailure(result.error);
+    refused.set(name, result.error);
   }
+  return refused;
 }
 
 async function validatePartitionIncreases(input: BrokerValidationInput): Promise<Violation[]> {
   const increases = input.state.partitionIncreases;
   if (increases.length === 0) return [];
-  if ((await tryPartitions(input.admin, increases, input.timeoutMs)) === undefined) return [];
-  const results = await mapBounded(increases, NARROWING_CONCURRENCY, async (increase) => ({ increase, type: await tryPartitions(input.admin, [increase], input.timeoutMs) }));
-  return results
-    .filter(({ type }) => type !== undefined)
+  // One result per topic: no narrowing down by asking topic by topic.
+  const refused = await tryPartitions(input.kafkaAdmin, increases, input.timeoutMs);
+  return increases
+    .filter(({ name }) => refused.has(name))
+    .map((increase) => ({ increase, type: refused.get(increase.name)!.type }))
     .map(({ increase, type }) => ({
       resource: `topic ${increase.name}`,
       rule: type === 'TOPIC_AUTHORIZATION_FAILED' ? 'not-authorized' : 'broker-refused-partitions',
