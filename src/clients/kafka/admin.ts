@@ -76,9 +76,9 @@ export interface AclFilter extends Omit<AclEntry, 'resourceName' | 'principal' |
 }
 
 /** The bindings a DeleteAcls filter removed, or why the broker refused the filter. */
-export type AclDeletionResult = { ok: true; deleted: AclEntry[] } | { ok: false; error: KafkaItemError };
+type AclDeletionResult = { ok: true; deleted: AclEntry[] } | { ok: false; error: KafkaItemError };
 
-export interface PartitionCount {
+interface PartitionCount {
   name: string;
   /** The new total number of partitions. */
   count: number;
@@ -94,7 +94,7 @@ export interface GroupDescription {
   assignedTopics: string[];
 }
 
-export interface TopicOffsets {
+interface TopicOffsets {
   partition: number;
   /** Log start offset. */
   low: string;
@@ -102,7 +102,7 @@ export interface TopicOffsets {
   high: string;
 }
 
-export interface CommittedOffsets {
+interface CommittedOffsets {
   topic: string;
   partitions: Array<{ partition: number; offset: string }>;
 }
@@ -158,15 +158,15 @@ const DELETE_ACLS_API_KEY = 31;
 const CREATE_PARTITIONS_API_KEY = 37;
 
 /** A filter matching every ACL: ANY (1) for the codes, null for the names (Kafka's AclBindingFilter.ANY). */
-export const ANY_ACL: AclFilter = { resourceType: 1, resourceName: null, patternType: 1, principal: null, host: null, operation: 1, permission: 1 };
+const ANY_ACL: AclFilter = { resourceType: 1, resourceName: null, patternType: 1, principal: null, host: null, operation: 1, permission: 1 };
 
-function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
+export function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
   const { type, message, retriable } = protocolError(code);
   return { type, code, message: brokerMessage || message, kind: kindOfType(type), retriable };
 }
 
 /** The per-item form of an error kafkajs threw for one item (a group, say). */
-export function itemErrorOf(error: unknown): KafkaItemError {
+function itemErrorOf(error: unknown): KafkaItemError {
   const { kind, type, retriable } = classifyKafkaError(error);
   const code = (error as { code?: unknown } | undefined)?.code;
   return { type: type ?? 'UNKNOWN', code: typeof code === 'number' ? code : -1, message: rootMessage(error), kind, retriable };

@@ -42,7 +42,7 @@ export interface GroupCheckOptions {
   pollMs?: number;
 }
 
-export async function describeGroup(admin: KafkaAdmin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
+async function describeGroup(admin: KafkaAdmin, groupId: string, cluster: ClusterConfig): Promise<GroupSnapshot> {
   let group: GroupDescription;
   try {
     group = await admin.describeGroup(groupId);
@@ -73,7 +73,7 @@ function isReady(snapshot: GroupSnapshot, minMembers: number): boolean {
 }
 
 /** Lag of every partition the group reads (or the topics the expectation names). */
-export async function measureGroupLag(admin: KafkaAdmin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
+async function measureGroupLag(admin: KafkaAdmin, expectation: ConsumerGroupExpectation, snapshot: GroupSnapshot, cluster: ClusterConfig): Promise<{ lags: PartitionLag[]; missingTopics: string[] }> {
   const { group } = expectation;
   let committed: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   let existing: Set<string>;

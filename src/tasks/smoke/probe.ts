@@ -276,7 +276,7 @@ function checkPlainValue(value: Buffer, runId: string, seq: number): string | un
  * Deletes the run's consumer group. Right after the member left, the coordinator may still count
  * it (NON_EMPTY_GROUP) for a moment; a group that never formed (GROUP_ID_NOT_FOUND) is gone already.
  */
-export async function deleteProbeGroup(admin: KafkaAdmin, groupId: string): Promise<boolean> {
+async function deleteProbeGroup(admin: KafkaAdmin, groupId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     const result = await admin.deleteGroup(groupId);
     if (result.ok || result.error.type === 'GROUP_ID_NOT_FOUND') return true;
