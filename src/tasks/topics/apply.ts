@@ -7,7 +7,8 @@ import { chunk, mapBounded } from './batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
 import { sameConfigValue } from './config-values.js';
-import type { ConfigChange, TopicCreation, TopicPlanState } from './diff.js';
+import type { ApplyRecorder } from '../apply-ledger.js';
+import { topicResource, type ConfigChange, type TopicCreation, type TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 import { differencesFromDeclaration } from './raced.js';
 import { METADATA_BATCH_SIZE, leaderCheck, waitUntilReady, type SettleOutcome } from './settle.js';
@@ -29,6 +30,8 @@ export interface ApplyTopicsInput {
   settleTimeoutMs: number;
   signal: AbortSignal;
   log: Logger;
+  /** Where each change the broker confirms is recorded as it comes. */
+  recorder?: ApplyRecorder;
 }
 
 export interface TopicApplyResult {
@@ -44,6 +47,14 @@ export interface TopicApplyResult {
 }
 
 type Failure = (step: string, detail: string, cause?: unknown) => SynchookError;
+
+const NO_RECORDER: ApplyRecorder = { sent: () => undefined, confirmed: () => undefined, answered: () => undefined };
+
+function recorderOf(input: ApplyTopicsInput): ApplyRecorder {
+  return input.recorder ?? NO_RECORDER;
+}
+
+const resources = (names: Iterable<string>) => [...names].map(topicResource);
 
 /**
  * Applies a topic plan: the deletions, CreateTopics per batch of new topics, one CreatePartitions
@@ -93,16 +104,23 @@ interface RacedCreations {
 async function createTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<RacedCreations> {
   const refused: string[] = [];
   const raced: TopicCreation[] = [];
+  const recorder = recorderOf(input);
   /** Topics a request of this run may have created without the broker confirming it (a timeout). */
   const unconfirmed = new Set<string>();
   let todo = input.state.creates;
   for (let attempt = 1; todo.length > 0; attempt += 1) {
     const retry: TopicCreation[] = [];
     await mapBounded(chunk(todo, CREATE_BATCH_SIZE), CREATE_CONCURRENCY, async (batch) => {
+      if (input.signal.aborted) throw input.signal.reason;
+      recorder.sent(resources(batch.map(({ name }) => name)));
       const results = await input.kafkaAdmin.createTopics(batch, { timeoutMs: input.requestTimeoutMs });
+      recorder.answered(resources(batch.map(({ name }) => name)));
       for (const creation of batch) {
         const outcome: ItemResult | undefined = results.get(creation.name);
-        if (outcome?.ok) result.created.push(creation.name);
+        if (outcome?.ok) {
+          result.created.push(creation.name);
+          recorder.confirmed(topicResource(creation.name));
+        }
         else if (outcome?.error.type === 'TOPIC_ALREADY_EXISTS') raced.push(creation);
         else if ((outcome === undefined || outcome.error.retriable) && attempt < CREATE_ATTEMPTS) {
           unconfirmed.add(creation.name);
@@ -142,7 +160,10 @@ async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyRes
     });
     if (differences.length > 0) conflicts.push(`${creation.name} (${differences.join(', ')})`);
     // A match the broker could not confirm earlier to this run's own request is most likely its own.
-    else if (raced.askedBefore.has(creation.name)) result.created.push(creation.name);
+    else if (raced.askedBefore.has(creation.name)) {
+      result.created.push(creation.name);
+      recorderOf(input).confirmed(topicResource(creation.name));
+    }
     else result.alreadyExisted.push(creation.name);
   }
   if (result.alreadyExisted.length > 0) input.log.info({ topics: result.alreadyExisted.length }, 'topics: some declared topics were created meanwhile by someone else, exactly as declared; not counted as created by this run');
@@ -157,9 +178,19 @@ async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyRes
 async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const increases = input.state.partitionIncreases;
   if (increases.length === 0) return;
+  const recorder = recorderOf(input);
+  // A topic whose config changes too is confirmed once its config is.
+  const configChanging = new Set(input.state.configChanges.map(({ name }) => name));
+  const increased = (name: string) => {
+    result.partitionsIncreased.push(name);
+    if (!configChanging.has(name)) recorder.confirmed(topicResource(name));
+  };
+  const names = increases.map(({ name }) => name);
+  recorder.sent(resources(names));
   try {
     await input.admin.createPartitions({ timeout: input.requestTimeoutMs, topicPartitions: increases.map(({ name, to }) => ({ topic: name, count: to })) });
-    result.partitionsIncreased.push(...increases.map(({ name }) => name));
+    recorder.answered(resources(names));
+    for (const name of names) increased(name);
     return;
   } catch (error) {
     if (kafkaErrorType(error) === undefined) throw error;
@@ -169,9 +200,10 @@ async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyRes
     const missing: string[] = [];
     for (const increase of increases) {
       const found = counts.get(increase.name);
-      if (found?.ok && found.partitions.length >= increase.to) result.partitionsIncreased.push(increase.name);
+      if (found?.ok && found.partitions.length >= increase.to) increased(increase.name);
       else missing.push(`${increase.name} (${increase.from} → ${increase.to})`);
     }
+    recorder.answered(resources(names));
     if (missing.length > 0) throw failed('adding partitions', `${listSome(missing)} (${kafkaErrorType(error) ?? (error as Error).message})`, error);
   }
 }
@@ -181,11 +213,18 @@ async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, f
   const changes = input.state.configChanges;
   if (changes.length === 0) return;
   const refused: string[] = [];
+  const recorder = recorderOf(input);
   await mapBounded(chunk(changes, ALTER_BATCH_SIZE), ALTER_CONCURRENCY, async (batch) => {
+    if (input.signal.aborted) throw input.signal.reason;
+    recorder.sent(resources(batch.map(({ name }) => name)));
     const results = await input.kafkaAdmin.alterTopicConfigs(batch);
+    recorder.answered(resources(batch.map(({ name }) => name)));
     for (const change of batch) {
       const outcome = results.get(change.name);
-      if (outcome?.ok) result.configsChanged.push(change.name);
+      if (outcome?.ok) {
+        result.configsChanged.push(change.name);
+        recorder.confirmed(topicResource(change.name));
+      }
       else refused.push(`${change.name} (${outcome ? `${outcome.error.type}: ${outcome.error.message}` : 'no answer for this topic'})`);
     }
   });
@@ -195,9 +234,12 @@ async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, f
 async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const names = input.state.deletes.map(({ name }) => name);
   if (names.length === 0) return;
+  const recorder = recorderOf(input);
+  recorder.sent(resources(names));
   try {
     await input.admin.deleteTopics({ topics: names, timeout: input.requestTimeoutMs });
     result.deleted.push(...names);
+    for (const name of names) recorder.confirmed(topicResource(name));
   } catch (error) {
     if (kafkaErrorType(error) === undefined) throw error;
     // Deleted by a concurrent run counts as done (kafkajs retries UNKNOWN_TOPIC_OR_PARTITION until
@@ -208,6 +250,8 @@ async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, f
       .catch(() => new Set(names));
     const remaining = names.filter((name) => left.has(name));
     result.deleted.push(...names.filter((name) => !left.has(name)));
+    for (const name of names) if (!left.has(name)) recorder.confirmed(topicResource(name));
+    recorder.answered(resources(names));
     const type = kafkaErrorType(error);
     const hint = type === 'TOPIC_AUTHORIZATION_FAILED' ? ': synchook may not delete them; grant its principal DELETE on these topics' : '';
     if (remaining.length > 0) throw failed('deleting topics', `${listSome(remaining)} still exist (${type ?? (error as Error).message}${hint})`, error);
