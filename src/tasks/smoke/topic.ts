@@ -17,7 +17,7 @@ export interface ProbeTopic {
  * Finds the topic to probe, creating a probe topic when it is missing and the config allows it.
  * An application topic is never created: a typo must fail, not make a topic.
  */
-export async function prepareProbeTopic(admin: Admin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger): Promise<ProbeTopic> {
+export async function prepareProbeTopic(admin: Admin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger, deadlineAt = 0): Promise<ProbeTopic> {
   let exists: boolean;
   try {
     exists = (await admin.listTopics()).includes(name);
@@ -35,7 +35,7 @@ export async function prepareProbeTopic(admin: Admin, section: SmokeSection, nam
     created = await createProbeTopic(admin, section, name, cluster);
     log.info({ topic: name, partitions: section.partitions }, created ? 'created the probe topic' : 'the probe topic was created by a concurrent run');
   }
-  return { name, partitions: await topicPartitions(admin, name, cluster), created };
+  return { name, partitions: await topicPartitions(admin, name, cluster, deadlineAt), created };
 }
 
 async function createProbeTopic(admin: Admin, section: SmokeSection, name: string, cluster: ClusterConfig): Promise<boolean> {
@@ -50,7 +50,9 @@ async function createProbeTopic(admin: Admin, section: SmokeSection, name: strin
           configEntries: Object.entries(config).map(([key, value]) => ({ name: key, value })),
         },
       ],
-      waitForLeaders: true,
+      // kafkajs's own wait for leaders gives up at once on "does not host this topic-partition"
+      // from a broker still publishing earlier topics; topicPartitions waits for it instead.
+      waitForLeaders: false,
       timeout: cluster.requestTimeout,
     });
   } catch (error) {
@@ -69,13 +71,21 @@ async function createProbeTopic(admin: Admin, section: SmokeSection, name: strin
   }
 }
 
-/** How long a partition may be without a leader (just created or added) before the probe gives up. */
+/**
+ * How long a partition may be without a leader (just created or added) before the probe gives up,
+ * at least: up to the probe's deadline when that is later, since a broker catching up after heavy
+ * topic churn serves new topics only after the ones before them.
+ */
 const LEADER_WAIT_MS = 10_000;
 
-async function topicPartitions(admin: Admin, name: string, cluster: ClusterConfig): Promise<number[]> {
+function leaderWaitMs(deadlineAt: number): number {
+  return Math.max(LEADER_WAIT_MS, deadlineAt - Date.now());
+}
+
+async function topicPartitions(admin: Admin, name: string, cluster: ClusterConfig, deadlineAt: number): Promise<number[]> {
   try {
     // fetchTopicMetadata asks a broker every time; the admin's cached metadata can miss a partition increase.
-    const { topics } = await retryWhileLeaderless(() => admin.fetchTopicMetadata({ topics: [name] }), LEADER_WAIT_MS);
+    const { topics } = await retryWhileLeaderless(() => admin.fetchTopicMetadata({ topics: [name] }), leaderWaitMs(deadlineAt));
     const partitions = topics.find((topic) => topic.name === name)?.partitions ?? [];
     return partitions.map((partition) => partition.partitionId).sort((a, b) => a - b);
   } catch (error) {
@@ -84,9 +94,9 @@ async function topicPartitions(admin: Admin, name: string, cluster: ClusterConfi
 }
 
 /** End offsets of every partition, captured before the probe produces anything. */
-export async function endOffsets(admin: Admin, name: string, cluster: ClusterConfig): Promise<Array<{ partition: number; high: string }>> {
+export async function endOffsets(admin: Admin, name: string, cluster: ClusterConfig, deadlineAt = 0): Promise<Array<{ partition: number; high: string }>> {
   try {
-    return await retryWhileLeaderless(() => admin.fetchTopicOffsets(name), LEADER_WAIT_MS);
+    return await retryWhileLeaderless(() => admin.fetchTopicOffsets(name), leaderWaitMs(deadlineAt));
   } catch (error) {
     throw leaderlessOrKafkaError(error, name, cluster, `read the end offsets of topic ${name}`);
   }
@@ -94,7 +104,7 @@ export async function endOffsets(admin: Admin, name: string, cluster: ClusterCon
 
 function leaderlessOrKafkaError(error: unknown, name: string, cluster: ClusterConfig, action: string): Error {
   if (isLeaderless(error)) {
-    return new TaskFailedError(`topic ${name} has partitions without a leader after ${LEADER_WAIT_MS / 1000} s (${rootMessage(error)}); they cannot take records. Check the brokers that host them.`, { cause: error });
+    return new TaskFailedError(`topic ${name} has partitions without a leader after waiting (${rootMessage(error)}); they cannot take records. Check the brokers that host them.`, { cause: error });
   }
   return kafkaError(error, cluster, action);
 }

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
 import { kafkaErrorType } from '../../clients/kafka.js';
+import { formatDuration } from '../../duration.js';
 import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { chunk, mapBounded } from './batch.js';
@@ -311,7 +312,7 @@ function stopUnlessSettled(input: ApplyTopicsInput, result: TopicApplyResult, ou
   const why =
     outcome.stopped === 'aborted'
       ? `the run stopped (${(input.signal.reason as Error | undefined)?.message ?? 'aborted'}) while waiting for ${what}`
-      : `the broker made no progress for ${seconds(input.settleTimeoutMs)} (topics.settleTimeout) while synchook waited for ${what}`;
+      : `the broker made no progress for ${formatDuration(input.settleTimeoutMs)} (topics.settleTimeout) while synchook waited for ${what}`;
   throw new UnreachableError(
     `topics: ${why}; ${outcome.pending.length} topic${outcome.pending.length === 1 ? ' is' : 's are'} not served yet (${listSome(outcome.pending)}${outcome.lastProblem ? `; ${outcome.lastProblem}` : ''}). Applied before the stop: ${describeApplied(result)}. Check the brokers' health, or raise topics.settleTimeout, and run again.`,
   );
@@ -323,10 +324,6 @@ function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change:
   const set = Object.entries(change.set).every(([key, value]) => actual.get(key)?.own === true && sameConfigValue(actual.get(key)!.value, value));
   const deleted = change.delete.every((key) => actual.get(key)?.own !== true);
   return set && deleted;
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)} s`;
 }
 
 function listSome(items: string[], max = 5): string {
