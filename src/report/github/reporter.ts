@@ -260,7 +260,8 @@ export function createGitHubStatusReporter(options: GitHubStatusReporterOptions)
       }
       if (options.aggregate) {
         for (const phase of new Set(summary.results.map((result) => result.phase))) {
-          update(laneFor(phaseContext(options.contextPrefix, phase), templateFor(phase)), phaseVerdict(phase, summary));
+          const applied = summary.results.some((result) => result.phase === phase && result.applied !== undefined);
+          update(laneFor(phaseContext(options.contextPrefix, phase), templateFor(phase)), phaseVerdict(phase, summary), { applied });
         }
       }
       // Whatever is still pending now will never be finished by this process.
