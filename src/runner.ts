@@ -4,10 +4,11 @@ import { AbortedError, ExitCode, SynchookError, exitCodeOf, messageOf, worstExit
 import { formatDuration } from './duration.js';
 import type { Logger } from './log.js';
 import type { Reporter, RunMode, RunSummary, TaskResult } from './report/types.js';
-import { compareWithFreshPlan, describeApplied, type AppliedReadBack } from './report/applied.js';
+import { describeApplied } from './report/applied.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreConfig, TaskCommon } from './config/schema.js';
 import { taskSection } from './synchook-config.js';
+import { ApplyLedger, type ApplyRecorder, type ApplyResult } from './tasks/apply-ledger.js';
 import { TASKS } from './tasks/registry.js';
 import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan, TaskProgress } from './tasks/types.js';
 
@@ -54,11 +55,12 @@ interface SelectedTask {
 export const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Time to read back what an interrupted apply wrote (a fresh plan). After a signal the CLI exits
+ * How long an interrupted apply may go on to receive the answers to the requests it has sent, so
+ * that what it records is what the broker or registry confirmed. After a signal the CLI exits
  * within 5 s, and the statuses still have to be sent in that time.
  */
-const READ_BACK_MS = 10_000;
-const READ_BACK_AFTER_SIGNAL_MS = 2_000;
+const DRAIN_MS = 5_000;
+const DRAIN_AFTER_SIGNAL_MS = 1_500;
 const PROGRESS_INTERVAL_MS = 5_000;
 
 type Stage = 'plan' | 'apply' | 'check';
@@ -86,7 +88,7 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
 
   await report('runStarted', { mode: options.mode, tasks: selected.map(({ task }) => ({ task: task.name, phase: task.phase })) });
 
-  const context = (task: TaskDefinition, section: SelectedTask['section'], signal: AbortSignal, deadlineAt: number, used: Set<string>, progress?: (update: TaskProgress) => void): TaskContext => ({
+  const context = (task: TaskDefinition, signal: AbortSignal, deadlineAt: number, used: Set<string>, progress?: (update: TaskProgress) => void, applied?: ApplyRecorder): TaskContext => ({
     config,
     configDir: dir,
     log: options.log.child({ task: task.name }),
@@ -94,9 +96,10 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     deadline: { at: deadlineAt, remaining: () => Math.max(0, deadlineAt - now()) } satisfies Deadline,
     clients: recordingClients(clients, used, config),
     progress,
+    applied,
   });
 
-  const step = async <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
+  const step = async <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>, applied?: ApplyRecorder): Promise<T> => {
     const stepStart = now();
     const used = new Set<string>();
     let latest: TaskProgress | undefined;
@@ -111,7 +114,7 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
     heartbeat.unref();
     try {
-      const value = await stepBody(item, stepStart, used, (update) => (latest = update), body);
+      const value = await stepBody(item, stepStart, used, (update) => (latest = update), body, applied);
       taskLog.info({ elapsedMs: now() - stepStart }, `${item.task.name}: ${stage} done in ${formatDuration(now() - stepStart)}`);
       return value;
     } finally {
@@ -119,14 +122,20 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
     }
   };
 
-  const stepBody = async <T>(item: SelectedTask, stepStart: number, used: Set<string>, progress: (update: TaskProgress) => void, body: (ctx: TaskContext) => Promise<T>): Promise<T> => {
+  const stepBody = async <T>(item: SelectedTask, stepStart: number, used: Set<string>, progress: (update: TaskProgress) => void, body: (ctx: TaskContext) => Promise<T>, applied?: ApplyRecorder): Promise<T> => {
     const taskDeadline = item.section.timeout ? stepStart + item.section.timeout : Number.POSITIVE_INFINITY;
     const deadlineAt = Math.min(runDeadline, taskDeadline);
     // When the run's deadline comes first, the run's own abort ends the step and says so.
     const stepMs = taskDeadline < runDeadline ? taskDeadline - stepStart : Number.POSITIVE_INFINITY;
     try {
-      return await withDeadline(runAbort.signal, stepMs, `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`, (signal) =>
-        body(context(item.task, item.section, signal, deadlineAt, used, progress)),
+      // An apply stopped from outside gets a moment to receive the answers already on their way.
+      const drainMs = applied ? () => (options.signal?.aborted ? DRAIN_AFTER_SIGNAL_MS : DRAIN_MS) : undefined;
+      return await withDeadline(
+        runAbort.signal,
+        stepMs,
+        `${item.task.name}: its deadline of ${formatDuration(item.section.timeout ?? timeoutMs)} passed`,
+        (signal) => body(context(item.task, signal, deadlineAt, used, progress, applied)),
+        { drainMs },
       );
     } catch (error) {
       // A deadline says what the task was waiting for, so the user knows which dependency to check.
@@ -134,20 +143,6 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
         throw new AbortedError(`${error.message} while waiting for ${[...used].join(' and ')}`, error.exitCode);
       }
       throw error;
-    }
-  };
-
-  // What an interrupted apply wrote: a fresh plan, read under a short budget of its own since the
-  // run's signal has already fired.
-  const readBack = async (item: SelectedTask & { task: PlanApplyTask }, plan: TaskPlan): Promise<AppliedReadBack> => {
-    const budget = options.signal?.aborted ? READ_BACK_AFTER_SIGNAL_MS : READ_BACK_MS;
-    try {
-      const fresh = await withDeadline(new AbortController().signal, budget, `it took longer than ${formatDuration(budget)}`, (signal) =>
-        item.task.plan(context(item.task, item.section, signal, now() + budget, new Set()), item.section as z.output<typeof item.task.configSchema>),
-      );
-      return compareWithFreshPlan(plan.changes, fresh.changes);
-    } catch (error) {
-      return { applied: [], notApplied: plan.changes, readBackError: messageOf(error) };
     }
   };
 
@@ -175,7 +170,7 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
         results.push(result);
         await report('taskFinished', result);
       }
-    } else if (presync.length > 0) results.push(...(await runPlanThenApply(presync, { step, report, dryRun, now, log: options.log, readBack })));
+    } else if (presync.length > 0) results.push(...(await runPlanThenApply(presync, { step, report, dryRun, now, log: options.log })));
     if (postsync.length > 0 && !results.some((result) => result.status === 'failure' || result.status === 'error')) {
       for (const item of postsync) results.push(await runCheck(item, { step, report, now, dryRun }));
     } else {
@@ -216,13 +211,12 @@ export async function runPhase(options: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-type StepRunner = <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>) => Promise<T>;
-type ReadBack = (item: SelectedTask & { task: PlanApplyTask }, plan: TaskPlan) => Promise<AppliedReadBack>;
+type StepRunner = <T>(item: SelectedTask, stage: Stage, body: (ctx: TaskContext) => Promise<T>, applied?: ApplyRecorder) => Promise<T>;
 type ReportCall = <K extends keyof Reporter>(method: K, argument: Parameters<NonNullable<Reporter[K]>>[0]) => Promise<void>;
 
 async function runPlanThenApply(
   items: Array<SelectedTask & { task: PlanApplyTask }>,
-  env: { step: StepRunner; report: ReportCall; dryRun: boolean; now: () => number; log: Logger; readBack: ReadBack },
+  env: { step: StepRunner; report: ReportCall; dryRun: boolean; now: () => number; log: Logger },
 ): Promise<TaskResult[]> {
   const started = new Map<string, number>();
   for (const { task } of items) {
@@ -274,8 +268,9 @@ async function runPlanThenApply(
       continue;
     }
     let result: TaskResult;
+    const ledger = new ApplyLedger(plan!.changes);
     try {
-      const outcome = await env.step(item, 'apply', (ctx) => item.task.apply(ctx, item.section as z.output<typeof item.task.configSchema>, plan!));
+      const outcome = await env.step(item, 'apply', (ctx) => item.task.apply(ctx, item.section as z.output<typeof item.task.configSchema>, plan!), ledger);
       const violations = outcome.violations ?? [];
       result = {
         task: name,
@@ -292,10 +287,7 @@ async function runPlanThenApply(
       };
     } catch (error) {
       result = { ...errorResult(item.task, error, elapsed()), plan, changes: plan!.changes };
-      // Only a stop from outside the task (a signal, a deadline, a lost broker) leaves the applied
-      // part unknown; a task that fails on its own says what it applied in its own message.
-      const interrupted = error instanceof AbortedError || exitCodeOf(error) === ExitCode.Unreachable;
-      if (interrupted && plan!.changes.length > 0) result = withReadBack(result, await env.readBack(item, plan!), error, elapsed());
+      if (plan!.changes.length > 0) result = withApplied(result, ledger.result(), error);
     }
     ordered.push(result);
     await env.report('taskFinished', result);
@@ -367,7 +359,13 @@ function recordingClients(clients: Clients, used: Set<string>, config: LoadedCon
  * Runs body with a signal that aborts at the deadline or with the run; stops waiting at once when
  * it aborts, since not every client call can be cancelled (kafkajs requests cannot).
  */
-export async function withDeadline<T>(parent: AbortSignal, ms: number, deadlineMessage: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  parent: AbortSignal,
+  ms: number,
+  deadlineMessage: string,
+  body: (signal: AbortSignal) => Promise<T>,
+  options: { drainMs?: () => number } = {},
+): Promise<T> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onParentAbort, { once: true });
@@ -377,11 +375,22 @@ export async function withDeadline<T>(parent: AbortSignal, ms: number, deadlineM
   const aborted = new Promise<never>((_, reject) => {
     rejectOnAbort = reject;
   });
-  const onAbort = () => rejectOnAbort(controller.signal.reason);
+  const running = body(controller.signal);
+  // With a drain, an aborted body gets that long to end by itself (its answers in flight come in);
+  // the abort's reason is the outcome either way.
+  const onAbort = () => {
+    const drainMs = options.drainMs?.() ?? 0;
+    if (drainMs <= 0) return rejectOnAbort(controller.signal.reason);
+    const drained = setTimeout(() => rejectOnAbort(controller.signal.reason), drainMs);
+    running.then(
+      () => (clearTimeout(drained), rejectOnAbort(controller.signal.reason)),
+      () => (clearTimeout(drained), rejectOnAbort(controller.signal.reason)),
+    );
+  };
   controller.signal.addEventListener('abort', onAbort, { once: true });
   if (controller.signal.aborted) onAbort();
   try {
-    return await Promise.race([body(controller.signal), aborted]);
+    return await Promise.race([options.drainMs ? running.then((value) => (controller.signal.aborted ? aborted : value), (error: unknown) => (controller.signal.aborted ? aborted : Promise.reject(error))) : running, aborted]);
   } finally {
     clearTimeout(timer);
     parent.removeEventListener('abort', onParentAbort);
@@ -408,16 +417,17 @@ function errorResult(task: TaskDefinition, error: unknown, durationMs: number): 
 }
 
 /**
- * An apply that stopped part way says what it applied: "stopped: 500 of 2000 topics created;
- * 1500 not applied (terminated by SIGTERM)". The counts come first: a commit status keeps 140
- * characters.
+ * An apply that stopped part way says what the broker or registry confirmed: "stopped: 500 of
+ * 2,000 topics created; 1,500 not applied (terminated by SIGTERM)". The counts come first: a
+ * commit status keeps 140 characters. A task that failed on its own already says in its message
+ * what it applied; its counts go to the JSON and the job summary.
  */
-function withReadBack(result: TaskResult, readBack: AppliedReadBack, error: unknown, durationMs: number): TaskResult {
-  const applied = describeApplied(readBack);
+function withApplied(result: TaskResult, applied: ApplyResult, error: unknown): TaskResult {
+  const stoppedFromOutside = error instanceof AbortedError || exitCodeOf(error) === ExitCode.Unreachable;
+  if (!stoppedFromOutside) return { ...result, applied };
   const message = messageOf(error);
-  // A task's own failure message may already say what it applied; the read-back is the broker's word.
-  const summary = error instanceof AbortedError ? `stopped: ${applied} (${message})` : `${applied}: ${message}`;
-  return { ...result, summary, durationMs, applied: readBack };
+  const summary = error instanceof AbortedError ? `stopped: ${describeApplied(applied)} (${message})` : `${describeApplied(applied)}: ${message}`;
+  return { ...result, summary, applied };
 }
 
 function rejectedResult(task: TaskDefinition, plan: TaskPlan, durationMs: number): TaskResult {

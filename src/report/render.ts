@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { PlannedChange, Violation } from '../tasks/types.js';
 import type { RunSummary, TaskResult } from './types.js';
-import { describeApplied, type AppliedReadBack } from './applied.js';
+import { appliedJson, describeApplied } from './applied.js';
 
 const SYMBOL: Record<PlannedChange['action'], string> = { create: '+', update: '~', delete: '-' };
 const STATUS_MARK: Record<TaskResult['status'], string> = { success: 'ok', failure: 'FAILED', error: 'ERROR', skipped: 'skipped' };
@@ -76,20 +76,6 @@ export function renderPlanJson(summary: RunSummary): string {
     null,
     2,
   );
-}
-
-/** An interrupted apply in JSON: counts first, then the changes on each side. */
-function appliedJson(readBack: AppliedReadBack) {
-  return {
-    readBack: readBack.readBackError === undefined,
-    readBackError: readBack.readBackError,
-    applied: readBack.readBackError === undefined ? readBack.applied.length : undefined,
-    notApplied: readBack.readBackError === undefined ? readBack.notApplied.length : undefined,
-    planned: readBack.applied.length + readBack.notApplied.length,
-    summary: describeApplied(readBack),
-    appliedChanges: readBack.applied.map((change) => ({ action: change.action, resource: change.resource })),
-    notAppliedChanges: readBack.notApplied.map((change) => ({ action: change.action, resource: change.resource })),
-  };
 }
 
 /** One line per task, printed at the end of every run. */

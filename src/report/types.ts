@@ -1,6 +1,6 @@
 import type { Phase, PlannedChange, TaskOutcome, TaskPlan, TaskStatus, Violation } from '../tasks/types.js';
 import type { ExitCode } from '../errors.js';
-import type { AppliedReadBack } from './applied.js';
+import type { ApplyResult } from '../tasks/apply-ledger.js';
 
 /** One dependency `synchook doctor` checked (Kafka, the registry, GitHub) and what it found. */
 export interface DoctorCheck {
@@ -28,8 +28,8 @@ export interface TaskResult {
   warnings: string[];
   /** The error that ended the task, for status "error". */
   error?: string;
-  /** For an apply that stopped part way: which planned changes the cluster shows applied. */
-  applied?: AppliedReadBack;
+  /** For an apply that did not finish: which planned changes the broker or registry confirmed. */
+  applied?: ApplyResult;
 }
 
 export type RunMode = 'presync' | 'postsync' | 'plan' | 'run';

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Clients } from '../clients/index.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { TopicDeclarationSource } from './shared/topic-declarations/schema.js';
+import type { ApplyRecorder } from './apply-ledger.js';
 
 export type Phase = 'presync' | 'postsync';
 
@@ -76,6 +77,8 @@ export interface TaskContext {
   clients: Clients;
   /** Where a long step says how far it got (batches done of total); shown in the progress log lines. */
   progress?: (update: TaskProgress) => void;
+  /** Where an apply records each planned change the broker or registry confirmed (set for apply only). */
+  applied?: ApplyRecorder;
 }
 
 export interface TaskProgress {

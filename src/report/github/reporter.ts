@@ -106,13 +106,14 @@ export function createGitHubStatusReporter(options: GitHubStatusReporterOptions)
 
   const latest = (lane: Lane) => lane.next ?? lane.inflight?.update ?? lane.confirmed;
 
-  const update = (lane: Lane, wanted: StatusUpdate) => {
+  const update = (lane: Lane, wanted: StatusUpdate, options: { applied?: boolean } = {}) => {
     if (lane.full) return;
     const next = { state: wanted.state, description: statusDescription(wanted.description) };
     const current = latest(lane);
     if (current && current.state === next.state && current.description === next.description) return;
-    // Once stopping, a context that already shows the final state keeps its first explanation.
-    if (stopping() && (next.state === 'pending' || current?.state === next.state)) return;
+    // Once stopping, a context that already shows the final state keeps its first explanation,
+    // unless the task's own result says what was applied before the stop.
+    if (stopping() && (next.state === 'pending' || (current?.state === next.state && !options.applied))) return;
     lane.next = next;
     lane.pump ??= pump(lane);
   };
@@ -248,7 +249,7 @@ export function createGitHubStatusReporter(options: GitHubStatusReporterOptions)
         return;
       }
       const lane = laneFor(taskContext(options.contextPrefix, result.phase, result.task), templateFor(result.phase, result.task));
-      update(lane, { state: result.status, description: finalDescription(result, { dryRun: options.dryRun }) });
+      update(lane, { state: result.status, description: finalDescription(result, { dryRun: options.dryRun }) }, { applied: result.applied !== undefined });
     },
 
     async runFinished(summary: RunSummary) {
@@ -259,7 +260,8 @@ export function createGitHubStatusReporter(options: GitHubStatusReporterOptions)
       }
       if (options.aggregate) {
         for (const phase of new Set(summary.results.map((result) => result.phase))) {
-          update(laneFor(phaseContext(options.contextPrefix, phase), templateFor(phase)), phaseVerdict(phase, summary));
+          const applied = summary.results.some((result) => result.phase === phase && result.applied !== undefined);
+          update(laneFor(phaseContext(options.contextPrefix, phase), templateFor(phase)), phaseVerdict(phase, summary), { applied });
         }
       }
       // Whatever is still pending now will never be finished by this process.

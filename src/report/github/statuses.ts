@@ -1,5 +1,6 @@
 import { formatDuration } from '../../duration.js';
 import type { Phase } from '../../tasks/types.js';
+import { describeApplied } from '../applied.js';
 import type { RunSummary, TaskResult } from '../types.js';
 
 /** The four states GitHub accepts for a commit status. */
@@ -54,7 +55,11 @@ export function pendingDescription(phase: Phase, started: boolean, dryRun: boole
 /** The verdict of a phase: the worst of its tasks; an interrupted run is an error. */
 export function phaseVerdict(phase: Phase, run: RunSummary): { state: CommitState; description: string } {
   const results = run.results.filter((result) => result.phase === phase);
-  if (run.interrupted) return { state: 'error', description: run.interrupted };
+  if (run.interrupted) {
+    // What was applied before the stop first: a status keeps 140 characters.
+    const applied = results.filter((result) => result.applied).map((result) => describeApplied(result.applied!));
+    return { state: 'error', description: applied.length > 0 ? `stopped: ${applied.join('; ')} (${run.interrupted})` : run.interrupted };
+  }
   const states = results.map((result) => ({ result, state: stateOf(result, run) }));
   const named = (state: CommitState) => states.filter((item) => item.state === state && item.result.status !== 'skipped').map((item) => item.result.task);
   const errors = named('error');

@@ -3,7 +3,8 @@ import { TaskFailedError } from '../../errors.js';
 import { chunk, sleep } from '../shared/batch.js';
 import { exactFilter, readClusterAcls, toAclEntry } from './cluster.js';
 import type { AclPlanState } from './diff.js';
-import { aclKey, describeAcl } from './model.js';
+import type { ApplyRecorder } from '../apply-ledger.js';
+import { aclKey, aclResource, describeAcl } from './model.js';
 
 /** ACL bindings per CreateAcls / DeleteAcls request. */
 const ACL_BATCH_SIZE = 1_000;
@@ -15,6 +16,8 @@ export interface ApplyAclsInput {
   /** How long to wait until the broker's authorizer shows the changes, in ms. */
   settleTimeoutMs: number;
   signal: AbortSignal;
+  /** Where each change the broker confirms is recorded as it comes. */
+  recorder?: ApplyRecorder;
 }
 
 export interface AclApplyResult {
@@ -33,14 +36,26 @@ export async function applyAclPlan(input: ApplyAclsInput, applied: AclApplyResul
   for (const batch of chunk(state.creates, ACL_BATCH_SIZE)) {
     if (signal.aborted) throw signal.reason;
     // Creating an ACL that exists already is a no-op in Kafka, so a concurrent run does no harm.
+    input.recorder?.sent(batch.map(aclResource));
     const results = await admin.createAcls(batch.map(toAclEntry));
-    applied.created += results.filter((result) => result.ok).length;
+    batch.forEach((binding, index) => {
+      if (!results[index]?.ok) return;
+      applied.created += 1;
+      input.recorder?.confirmed(aclResource(binding));
+    });
+    input.recorder?.answered(batch.map(aclResource));
     throwFirstRefusal(results);
   }
   for (const batch of chunk(state.deletes, ACL_BATCH_SIZE)) {
     if (signal.aborted) throw signal.reason;
+    input.recorder?.sent(batch.map(aclResource));
     const results = await admin.deleteAcls(batch.map(exactFilter));
-    applied.deleted += results.filter((result) => result.ok).length;
+    batch.forEach((binding, index) => {
+      if (!results[index]?.ok) return;
+      applied.deleted += 1;
+      input.recorder?.confirmed(aclResource(binding));
+    });
+    input.recorder?.answered(batch.map(aclResource));
     throwFirstRefusal(results);
   }
   await waitForAuthorizer(admin, state, input.settleTimeoutMs, signal);

@@ -1,5 +1,5 @@
 import type { PlannedChange, Violation } from '../types.js';
-import { aclKey, compareAcls, describeAcl, type AclBinding, type DesiredAcl } from './model.js';
+import { aclKey, aclResource, compareAcls, describeAcl, type AclBinding, type DesiredAcl } from './model.js';
 
 export interface AclPlanOptions {
   /** acls.managedPrincipals when set; otherwise the principals the files declare. */
@@ -41,7 +41,7 @@ export function planAclChanges(desired: readonly DesiredAcl[], actual: readonly 
     }
     if (actualKeys.has(aclKey(acl.binding))) continue;
     state.creates.push(acl.binding);
-    changes.push({ action: 'create', resource: `acl ${describeAcl(acl.binding)}`, detail: acl.reasons.length > 0 ? acl.reasons.join('; ') : `declared at ${acl.source}` });
+    changes.push({ action: 'create', resource: aclResource(acl.binding), detail: acl.reasons.length > 0 ? acl.reasons.join('; ') : `declared at ${acl.source}` });
   }
 
   for (const [principal, acls] of outOfScope) {
@@ -57,7 +57,7 @@ export function planAclChanges(desired: readonly DesiredAcl[], actual: readonly 
     if (!managed.has(binding.principal) || desiredKeys.has(aclKey(binding))) continue;
     if (options.deleteMode === 'managed') {
       state.deletes.push(binding);
-      changes.push({ action: 'delete', resource: `acl ${describeAcl(binding)}`, detail: `no longer declared for ${binding.principal}` });
+      changes.push({ action: 'delete', resource: aclResource(binding), detail: `no longer declared for ${binding.principal}` });
     } else {
       violations.push({
         resource: `acl ${describeAcl(binding)}`,

@@ -59,7 +59,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
     const admin = ctx.clients.kafkaAdmin();
     const applied = { created: 0, deleted: 0 };
     try {
-      await applyAclPlan({ admin, state, settleTimeoutMs: Math.min(SETTLE_TIMEOUT_MS, Math.max(1_000, ctx.deadline.remaining() - 1_000)), signal: ctx.signal }, applied);
+      await applyAclPlan({ admin, state, settleTimeoutMs: Math.min(SETTLE_TIMEOUT_MS, Math.max(1_000, ctx.deadline.remaining() - 1_000)), signal: ctx.signal, recorder: ctx.applied }, applied);
     } catch (error) {
       const failure = kafkaFailure(error, ctx.config.cluster, applied.created < state.creates.length ? 'create ACLs' : 'delete ACLs');
       if (!(error instanceof TaskFailedError)) failure.message = `${failure.message} Applied before the failure: ${applied.created} ACLs created, ${applied.deleted} deleted; run again to finish.`;

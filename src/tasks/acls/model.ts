@@ -89,3 +89,8 @@ export function enumName(value: string): string {
     .replace(/[-\s]+/g, '_')
     .toUpperCase();
 }
+
+/** The resource an ACL's planned change names; an apply records its confirmations under it. */
+export function aclResource(binding: AclBinding): string {
+  return `acl ${describeAcl(binding)}`;
+}

@@ -2,7 +2,7 @@ import { RegistryHttpError } from '../../clients/registry.js';
 import { SynchookError, TaskFailedError, exitCodeOf, messageOf } from '../../errors.js';
 import type { PlannedChange, TaskContext, TaskOutcome, TaskPlan } from '../types.js';
 import type { CompatibilityLevel, SchemasSection } from './config.js';
-import { describeSubjectChange, type SchemasPlanState, type SubjectPlan } from './plan.js';
+import { describeSubjectChange, subjectResource, type SchemasPlanState, type SubjectPlan } from './plan.js';
 import { limiter, runInDependencyOrder } from './pool.js';
 import { IncompatibleRegistrationError, schemaBody, schemaRegistryApi, type SchemaRegistryApi } from './registry-api.js';
 
@@ -20,7 +20,12 @@ export async function applySchemas(ctx: TaskContext, section: SchemasSection, pl
   const written: string[] = [];
   const counts = { created: 0, versions: 0, levels: 0 };
 
+  const confirmed = (subject: SubjectPlan) => {
+    applied.push(...describeSubjectChange(subject));
+    ctx.applied?.confirmed(subjectResource(subject.subject));
+  };
   const setLevel = async (subject: string, level: CompatibilityLevel) => {
+    ctx.applied?.sent([subjectResource(subject)]);
     await api.setConfig(subject, level);
     written.push(`compatibility of ${subject} set to ${level}`);
     if (level === 'NONE') await verifyLevel(api, subject, level);
@@ -34,7 +39,7 @@ export async function applySchemas(ctx: TaskContext, section: SchemasSection, pl
       before.map((subject) =>
         run(async () => {
           await setLevel(subject.subject, subject.config!.to);
-          if (subject.action === 'none') applied.push(...describeSubjectChange(subject));
+          if (subject.action === 'none') confirmed(subject);
         }),
       ),
     );
@@ -53,11 +58,16 @@ export async function applySchemas(ctx: TaskContext, section: SchemasSection, pl
       },
       async (subject) => {
         if (subject.action === 'none') return;
-        await register(api, subject, versions, neededVersions.has(subject.subject));
+        ctx.applied?.sent([subjectResource(subject.subject)]);
+        await register(api, subject, versions, neededVersions.has(subject.subject)).catch((error: unknown) => {
+          // A refusal is an answer: the version was not registered.
+          if (error instanceof RegistryHttpError || error instanceof IncompatibleRegistrationError) ctx.applied?.answered([subjectResource(subject.subject)]);
+          throw error;
+        });
         written.push(`${subject.subject} registered`);
         counts[subject.action === 'create' ? 'created' : 'versions'] += 1;
         if (subject.config?.when === 'after') await setLevel(subject.subject, subject.config.to);
-        applied.push(...describeSubjectChange(subject));
+        confirmed(subject);
       },
     );
     const failure = failures.entries().next();

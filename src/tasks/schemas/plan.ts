@@ -279,12 +279,17 @@ export function describeSubjectChange(plan: SubjectPlan): PlannedChange[] {
     const from = plan.config.from ?? (plan.config.effective ? `${plan.config.effective} (global level)` : 'unset');
     lines.unshift(`compatibility ${plan.action === 'create' ? '' : `${from} → `}${plan.config.to}${plan.config.when === 'after' ? ' (set after the first version)' : ''}`);
   }
-  if (plan.action === 'create') return [{ action: 'create', resource: `subject ${plan.subject}`, detail: `new ${plan.type} subject from ${plan.file}`, lines }];
+  if (plan.action === 'create') return [{ action: 'create', resource: subjectResource(plan.subject), detail: `new ${plan.type} subject from ${plan.file}`, lines }];
   if (plan.action === 'update') {
     if (plan.checkedOffline) lines.push(plan.checkedOffline);
-    return [{ action: 'update', resource: `subject ${plan.subject}`, detail: `${plan.type} version ${plan.version} → new version from ${plan.file}`, lines }];
+    return [{ action: 'update', resource: subjectResource(plan.subject), detail: `${plan.type} version ${plan.version} → new version from ${plan.file}`, lines }];
   }
-  if (plan.config) return [{ action: 'update', resource: `subject ${plan.subject}`, detail: `compatibility ${plan.config.from ?? `${plan.config.effective ?? 'unset'} (global level)`} → ${plan.config.to}` }];
+  if (plan.config) return [{ action: 'update', resource: subjectResource(plan.subject), detail: `compatibility ${plan.config.from ?? `${plan.config.effective ?? 'unset'} (global level)`} → ${plan.config.to}` }];
   return [];
 }
 
+
+/** The resource a subject's planned change names; an apply records its confirmations under it. */
+export function subjectResource(subject: string): string {
+  return `subject ${subject}`;
+}

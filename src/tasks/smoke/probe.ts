@@ -94,8 +94,8 @@ export async function runProbe(input: ProbeInput): Promise<ProbeRun> {
   const admin = createKafkaAdmin(kafka, { retries: cluster.retries });
   try {
     phase = 'topic';
-    const probed = await guard.race(prepareProbeTopic(admin, section, input.topic, cluster, log));
-    const offsets = await guard.race(endOffsets(admin, probed.name, cluster));
+    const probed = await guard.race(prepareProbeTopic(admin, section, input.topic, cluster, log, input.deadlineAt));
+    const offsets = await guard.race(endOffsets(admin, probed.name, cluster, input.deadlineAt));
     const partitions = probed.partitions.length;
     if (section.messages < partitions) {
       warnings.push(`${section.messages} records cannot cover the ${partitions} partitions of ${probed.name}; partitions ${section.messages}–${partitions - 1} were not probed. Raise smoke.messages.`);

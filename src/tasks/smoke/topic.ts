@@ -18,7 +18,7 @@ export interface ProbeTopic {
  * Finds the topic to probe, creating a probe topic when it is missing and the config allows it.
  * An application topic is never created: a typo must fail, not make a topic.
  */
-export async function prepareProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger): Promise<ProbeTopic> {
+export async function prepareProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger, deadlineAt = 0): Promise<ProbeTopic> {
   let exists: boolean;
   try {
     exists = (await admin.listTopics()).includes(name);
@@ -36,7 +36,7 @@ export async function prepareProbeTopic(admin: KafkaAdmin, section: SmokeSection
     created = await createProbeTopic(admin, section, name, cluster);
     log.info({ topic: name, partitions: section.partitions }, created ? 'created the probe topic' : 'the probe topic was created by a concurrent run');
   }
-  return { name, partitions: await topicPartitions(admin, name, cluster), created };
+  return { name, partitions: await topicPartitions(admin, name, cluster, deadlineAt), created };
 }
 
 async function createProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig): Promise<boolean> {
@@ -64,13 +64,23 @@ async function createProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: 
   throw kafkaError(itemFailure(result.error), cluster, `create probe topic ${name}`);
 }
 
-/** How long a partition may be without a leader (just created or added) before the probe gives up. */
+/**
+ * How long a partition may be without a leader (just created or added) before the probe gives up,
+ * at least: up to the probe's deadline when that is later, since a broker catching up after heavy
+ * topic churn serves new topics only after the ones before them.
+ */
 const LEADER_WAIT_MS = 10_000;
 const LEADER_POLL_MS = 200;
 
+/** How long to wait for leaders: the run's deadline when it is later than the default (a broker still publishing earlier topics). */
+function leaderWaitMs(deadlineAt: number): number {
+  return Math.max(LEADER_WAIT_MS, deadlineAt - Date.now());
+}
+
 /** Partition ids of the topic, once every partition has a leader (asked of a broker each time: a cache can miss a partition increase). */
-async function topicPartitions(admin: KafkaAdmin, name: string, cluster: ClusterConfig): Promise<number[]> {
-  const giveUpAt = Date.now() + LEADER_WAIT_MS;
+async function topicPartitions(admin: KafkaAdmin, name: string, cluster: ClusterConfig, deadlineAt: number): Promise<number[]> {
+  const waitMs = leaderWaitMs(deadlineAt);
+  const giveUpAt = Date.now() + waitMs;
   for (;;) {
     let result;
     try {
@@ -84,16 +94,16 @@ async function topicPartitions(admin: KafkaAdmin, name: string, cluster: Cluster
     if (result !== undefined && !result.ok && !notReady) throw kafkaError(itemFailure(result.error), cluster, `read the metadata of topic ${name}`);
     if (Date.now() >= giveUpAt) {
       const detail = result?.ok ? `${leaderless.join(', ')} without a leader` : result ? `${result.error.type}: ${result.error.message}` : 'the broker does not list it';
-      throw new TaskFailedError(`topic ${name} has partitions without a leader after ${LEADER_WAIT_MS / 1000} s (${detail}); they cannot take records. Check the brokers that host them.`);
+      throw new TaskFailedError(`topic ${name} has partitions without a leader after ${Math.round(waitMs / 1000)} s (${detail}); they cannot take records. Check the brokers that host them.`);
     }
     await sleep(LEADER_POLL_MS);
   }
 }
 
 /** End offsets of every partition, captured before the probe produces anything. */
-export async function endOffsets(admin: KafkaAdmin, name: string, cluster: ClusterConfig): Promise<Array<{ partition: number; high: string }>> {
+export async function endOffsets(admin: KafkaAdmin, name: string, cluster: ClusterConfig, deadlineAt = 0): Promise<Array<{ partition: number; high: string }>> {
   try {
-    return await retryWhileLeaderless(() => admin.topicOffsets(name), LEADER_WAIT_MS);
+    return await retryWhileLeaderless(() => admin.topicOffsets(name), leaderWaitMs(deadlineAt));
   } catch (error) {
     throw leaderlessOrKafkaError(error, name, cluster, `read the end offsets of topic ${name}`);
   }
@@ -101,7 +111,7 @@ export async function endOffsets(admin: KafkaAdmin, name: string, cluster: Clust
 
 function leaderlessOrKafkaError(error: unknown, name: string, cluster: ClusterConfig, action: string): Error {
   if (isLeaderless(error)) {
-    return new TaskFailedError(`topic ${name} has partitions without a leader after ${LEADER_WAIT_MS / 1000} s (${rootMessage(error)}); they cannot take records. Check the brokers that host them.`, { cause: error });
+    return new TaskFailedError(`topic ${name} has partitions without a leader after waiting (${rootMessage(error)}); they cannot take records. Check the brokers that host them.`, { cause: error });
   }
   return kafkaError(error, cluster, action);
 }

@@ -1,12 +1,14 @@
 import type { Admin } from 'kafkajs';
 import type { ItemResult, KafkaAdmin, TopicMetadataResult } from '../../clients/kafka/admin.js';
+import { formatDuration } from '../../duration.js';
 import { SynchookError, TaskFailedError, UnreachableError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { chunk, mapBounded } from '../shared/batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
 import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
-import type { TopicConfigChange, TopicCreation, TopicPlanState } from './diff.js';
+import type { ApplyRecorder } from '../apply-ledger.js';
+import { topicResource, type TopicConfigChange, type TopicCreation, type TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 import { differencesFromDeclaration } from './raced.js';
 import { METADATA_BATCH_SIZE, leaderCheck, waitUntilReady, type SettleOutcome } from './settle.js';
@@ -28,6 +30,8 @@ export interface ApplyTopicsInput {
   settleTimeoutMs: number;
   signal: AbortSignal;
   log: Logger;
+  /** Where each change the broker confirms is recorded as it comes. */
+  recorder?: ApplyRecorder;
 }
 
 export interface TopicApplyResult {
@@ -43,6 +47,14 @@ export interface TopicApplyResult {
 }
 
 type Failure = (step: string, detail: string, cause?: unknown) => SynchookError;
+
+const NO_RECORDER: ApplyRecorder = { sent: () => undefined, confirmed: () => undefined, answered: () => undefined };
+
+function recorderOf(input: ApplyTopicsInput): ApplyRecorder {
+  return input.recorder ?? NO_RECORDER;
+}
+
+const resources = (names: Iterable<string>) => [...names].map(topicResource);
 
 /**
  * Applies a topic plan: the deletions, CreateTopics per batch of new topics, one CreatePartitions
@@ -92,16 +104,23 @@ interface RacedCreations {
 async function createTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<RacedCreations> {
   const refused: string[] = [];
   const raced: TopicCreation[] = [];
+  const recorder = recorderOf(input);
   /** Topics a request of this run may have created without the broker confirming it (a timeout). */
   const unconfirmed = new Set<string>();
   let todo = input.state.creates;
   for (let attempt = 1; todo.length > 0; attempt += 1) {
     const retry: TopicCreation[] = [];
     await mapBounded(chunk(todo, CREATE_BATCH_SIZE), CREATE_CONCURRENCY, async (batch) => {
+      if (input.signal.aborted) throw input.signal.reason;
+      recorder.sent(resources(batch.map(({ name }) => name)));
       const results = await input.kafkaAdmin.createTopics(batch, { timeoutMs: input.requestTimeoutMs });
+      recorder.answered(resources(batch.map(({ name }) => name)));
       for (const creation of batch) {
         const outcome: ItemResult | undefined = results.get(creation.name);
-        if (outcome?.ok) result.created.push(creation.name);
+        if (outcome?.ok) {
+          result.created.push(creation.name);
+          recorder.confirmed(topicResource(creation.name));
+        }
         else if (outcome?.error.type === 'TOPIC_ALREADY_EXISTS') raced.push(creation);
         else if ((outcome === undefined || outcome.error.retriable) && attempt < CREATE_ATTEMPTS) {
           unconfirmed.add(creation.name);
@@ -141,7 +160,10 @@ async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyRes
     });
     if (differences.length > 0) conflicts.push(`${creation.name} (${differences.join(', ')})`);
     // A match the broker could not confirm earlier to this run's own request is most likely its own.
-    else if (raced.askedBefore.has(creation.name)) result.created.push(creation.name);
+    else if (raced.askedBefore.has(creation.name)) {
+      result.created.push(creation.name);
+      recorderOf(input).confirmed(topicResource(creation.name));
+    }
     else result.alreadyExisted.push(creation.name);
   }
   if (result.alreadyExisted.length > 0) input.log.info({ topics: result.alreadyExisted.length }, 'topics: some declared topics were created meanwhile by someone else, exactly as declared; not counted as created by this run');
@@ -156,20 +178,33 @@ async function compareRacedTopics(input: ApplyTopicsInput, result: TopicApplyRes
 async function increasePartitions(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const increases = input.state.partitionIncreases;
   if (increases.length === 0) return;
+  const recorder = recorderOf(input);
+  // A topic whose config changes too is confirmed once its config is.
+  const configChanging = new Set(input.state.configChanges.map(({ name }) => name));
+  const increased = (name: string) => {
+    result.partitionsIncreased.push(name);
+    if (!configChanging.has(name)) recorder.confirmed(topicResource(name));
+  };
+  const names = increases.map(({ name }) => name);
+  recorder.sent(resources(names));
   const results = await input.kafkaAdmin.createPartitions(
     increases.map(({ name, to }) => ({ name, count: to })),
     { timeoutMs: input.requestTimeoutMs },
   );
+  for (const { name } of increases) if (results.get(name)?.ok === true) increased(name);
   const refused = increases.filter(({ name }) => results.get(name)?.ok !== true);
-  result.partitionsIncreased.push(...increases.filter(({ name }) => results.get(name)?.ok === true).map(({ name }) => name));
-  if (refused.length === 0) return;
+  if (refused.length === 0) {
+    recorder.answered(resources(names));
+    return;
+  }
   // A concurrent run may have added the partitions first (INVALID_PARTITIONS: the count is already
   // there): read back which topics reached their count.
   const counts = await input.kafkaAdmin.topicMetadata(refused.map(({ name }) => name)).catch(() => new Map<string, TopicMetadataResult>());
+  recorder.answered(resources(names));
   const missing: string[] = [];
   for (const increase of refused) {
     const found = counts.get(increase.name);
-    if (found?.ok && found.partitions.length >= increase.to) result.partitionsIncreased.push(increase.name);
+    if (found?.ok && found.partitions.length >= increase.to) increased(increase.name);
     else missing.push(`${increase.name} (${increase.from} → ${increase.to}: ${refusal(results.get(increase.name))})`);
   }
   if (missing.length > 0) throw failed('adding partitions', listSome(missing));
@@ -186,11 +221,18 @@ async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, f
   const changes = input.state.configChanges;
   if (changes.length === 0) return;
   const refused: string[] = [];
+  const recorder = recorderOf(input);
   await mapBounded(chunk(changes, ALTER_BATCH_SIZE), ALTER_CONCURRENCY, async (batch) => {
+    if (input.signal.aborted) throw input.signal.reason;
+    recorder.sent(resources(batch.map(({ name }) => name)));
     const results = await input.kafkaAdmin.alterTopicConfigs(batch);
+    recorder.answered(resources(batch.map(({ name }) => name)));
     for (const change of batch) {
       const outcome = results.get(change.name);
-      if (outcome?.ok) result.configsChanged.push(change.name);
+      if (outcome?.ok) {
+        result.configsChanged.push(change.name);
+        recorder.confirmed(topicResource(change.name));
+      }
       else refused.push(`${change.name} (${outcome ? `${outcome.error.type}: ${outcome.error.message}` : 'no answer for this topic'})`);
     }
   });
@@ -200,6 +242,8 @@ async function alterConfigs(input: ApplyTopicsInput, result: TopicApplyResult, f
 async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, failed: Failure): Promise<void> {
   const names = input.state.deletes.map(({ name }) => name);
   if (names.length === 0) return;
+  const recorder = recorderOf(input);
+  recorder.sent(resources(names));
   const results = await input.kafkaAdmin.deleteTopics(names, { timeoutMs: input.requestTimeoutMs });
   // Deleted by a concurrent run (UNKNOWN_TOPIC_OR_PARTITION) counts as done.
   const gone = (name: string) => {
@@ -207,6 +251,8 @@ async function deleteTopics(input: ApplyTopicsInput, result: TopicApplyResult, f
     return outcome !== undefined && (outcome.ok || outcome.error.type === 'UNKNOWN_TOPIC_OR_PARTITION');
   };
   result.deleted.push(...names.filter(gone));
+  for (const name of names.filter(gone)) recorder.confirmed(topicResource(name));
+  recorder.answered(resources(names));
   const remaining = names.filter((name) => !gone(name));
   if (remaining.length === 0) return;
   const hint = remaining.some((name) => refusal(results.get(name)).startsWith('TOPIC_AUTHORIZATION_FAILED')) ? ': synchook may not delete them; grant its principal DELETE on these topics' : '';
@@ -266,7 +312,7 @@ function stopUnlessSettled(input: ApplyTopicsInput, result: TopicApplyResult, ou
   const why =
     outcome.stopped === 'aborted'
       ? `the run stopped (${(input.signal.reason as Error | undefined)?.message ?? 'aborted'}) while waiting for ${what}`
-      : `the broker made no progress for ${seconds(input.settleTimeoutMs)} (topics.settleTimeout) while synchook waited for ${what}`;
+      : `the broker made no progress for ${formatDuration(input.settleTimeoutMs)} (topics.settleTimeout) while synchook waited for ${what}`;
   throw new UnreachableError(
     `topics: ${why}; ${outcome.pending.length} topic${outcome.pending.length === 1 ? ' is' : 's are'} not served yet (${listSome(outcome.pending)}${outcome.lastProblem ? `; ${outcome.lastProblem}` : ''}). Applied before the stop: ${describeApplied(result)}. Check the brokers' health, or raise topics.settleTimeout, and run again.`,
   );
@@ -278,10 +324,6 @@ function showsChange(actual: Map<string, ActualConfigEntry> | undefined, change:
   const set = Object.entries(change.set).every(([key, value]) => actual.get(key)?.own === true && sameConfigValue(actual.get(key)!.value, value));
   const deleted = change.delete.every((key) => actual.get(key)?.own !== true);
   return set && deleted;
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)} s`;
 }
 
 function listSome(items: string[], max = 5): string {

@@ -160,7 +160,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
       details.push(`${configChange.changed.length} config change${configChange.changed.length === 1 ? '' : 's'}`);
       lines.push(...configChange.changed.map(describeKeyChange));
     }
-    if (details.length > 0) changes.push({ action: 'update', resource: `topic ${topic.name}`, detail: details.join('; '), lines });
+    if (details.length > 0) changes.push({ action: 'update', resource: topicResource(topic.name), detail: details.join('; '), lines });
   }
 
   planDeletions(desired, cluster, options, state, changes, violate);
@@ -207,7 +207,7 @@ function planDeletions(
     const partitions = cluster.topics.get(name)?.partitions ?? 0;
     if (options.deleteMode === 'managed') {
       state.deletes.push({ name, partitions });
-      changes.push({ action: 'delete', resource: `topic ${name}`, detail: `no longer declared under ${describePrefixes(options.managedPrefixes)}${partitions ? ` (${partitions} partition${partitions === 1 ? '' : 's'}, its records are lost)` : ''}` });
+      changes.push({ action: 'delete', resource: topicResource(name), detail: `no longer declared under ${describePrefixes(options.managedPrefixes)}${partitions ? ` (${partitions} partition${partitions === 1 ? '' : 's'}, its records are lost)` : ''}` });
     } else {
       violate(
         name,
@@ -224,7 +224,7 @@ function creationChange(topic: DesiredTopic): PlannedChange {
   const lines = Object.entries(topic.config)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key} = ${value}`);
-  return { action: 'create', resource: `topic ${topic.name}`, detail: `${partitions}, ${replication}`, lines };
+  return { action: 'create', resource: topicResource(topic.name), detail: `${partitions}, ${replication}`, lines };
 }
 
 function describeKeyChange(change: ConfigKeyChange): string {
@@ -259,4 +259,9 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/** The resource a topic's planned change names; an apply records its confirmations under it. */
+export function topicResource(name: string): string {
+  return `topic ${name}`;
 }

@@ -81,6 +81,7 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
       settleTimeoutMs: section.settleTimeout,
       signal: ctx.signal,
       log: ctx.log,
+      recorder: ctx.applied,
     }).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'apply the topic changes');
     });

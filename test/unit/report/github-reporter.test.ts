@@ -1,11 +1,12 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AbortedError, ExitCode, UnreachableError } from '../../../src/errors.js';
 import { exitCodeWithReporting, requiredReportingFailure } from '../../../src/report/index.js';
 import { createGitHubClient } from '../../../src/report/github/client.js';
 import { createGitHubStatusReporter, type GitHubStatusReporterOptions } from '../../../src/report/github/reporter.js';
 import { runPhase } from '../../../src/runner.js';
-import type { TaskDefinition } from '../../../src/tasks/types.js';
+import { definePlanApplyTask, type TaskDefinition } from '../../../src/tasks/types.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../../harness/github-standin.js';
 import { capturedLogger, clients, loaded, never, postsyncTask, presyncTask, randomSha } from './helpers.js';
 
@@ -173,6 +174,33 @@ describe('a final status always', () => {
       expect(status.state, context).toBe('error');
       expect(status.description, context).toMatch(/terminated by SIGTERM after \d/);
     }
+  });
+
+  it('after SIGTERM during an apply, the task and phase statuses say what the broker confirmed', async () => {
+    const sha = randomSha();
+    const controller = new AbortController();
+    const github = reporter(sha, { signal: controller.signal });
+    const applying = definePlanApplyTask({
+      name: 'topics',
+      phase: 'presync',
+      configKey: 'topics',
+      configSchema: z.strictObject({}),
+      description: 'topics',
+      async plan() {
+        return { task: 'topics', changes: ['a', 'b', 'c'].map((name) => ({ action: 'create' as const, resource: `topic ${name}` })), violations: [], warnings: [] };
+      },
+      async apply(ctx) {
+        ctx.applied!.sent(['topic a']);
+        ctx.applied!.confirmed('topic a');
+        setTimeout(() => controller.abort(new AbortedError('terminated by SIGTERM', 143 as never)), 50);
+        return never(ctx.signal);
+      },
+    });
+    await run([applying], [github], { signal: controller.signal });
+    const latest = gh.latest(sha);
+    expect(latest[`${PREFIX}/presync/topics`]!.state).toBe('error');
+    expect(latest[`${PREFIX}/presync/topics`]!.description).toMatch(/^stopped: 1 of 3 topics created; 2 not applied \(terminated by SIGTERM\)/);
+    expect(latest[`${PREFIX}/presync`]!.description).toMatch(/^stopped: 1 of 3 topics created; 2 not applied \(terminated by SIGTERM after/);
   });
 
   it('gets the final errors through even when the pending updates are stuck at GitHub', async () => {

@@ -157,6 +157,53 @@ describe('deadlines and termination', () => {
   });
 });
 
+describe('an apply stopped part way', () => {
+  const changes = ['a', 'b', 'c', 'd'].map((name) => ({ action: 'create' as const, resource: `topic ${name}` }));
+  /** Confirms a, sends b and c, and answers them only after the stop; d is never sent. */
+  function recordingTask(answerAfterStopMs: number) {
+    return definePlanApplyTask({
+      name: 'topics',
+      phase: 'presync',
+      configKey: 'topics',
+      configSchema: z.strictObject({}),
+      description: 'topics',
+      async plan() {
+        return { task: 'topics', changes, violations: [], warnings: [] };
+      },
+      async apply(ctx) {
+        ctx.applied!.sent(['topic a']);
+        ctx.applied!.confirmed('topic a');
+        ctx.applied!.sent(['topic b', 'topic c']);
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        await new Promise((resolve) => setTimeout(resolve, answerAfterStopMs));
+        ctx.applied!.answered(['topic b', 'topic c']);
+        ctx.applied!.confirmed('topic b');
+        throw ctx.signal.reason;
+      },
+    });
+  }
+
+  it('reports what was confirmed, including answers that arrive just after the stop', async () => {
+    const summary = await run({ tasks: [recordingTask(50)], loaded: loaded({ topics: {} }), timeoutMs: 300 });
+    expect(summary.exitCode).toBe(3);
+    const [result] = summary.results;
+    expect(result!.summary).toMatch(/^stopped: 2 of 4 topics created; 2 not applied \(the run's deadline of 300 ms passed/);
+    expect(result!.applied!.applied.map((change) => change.resource)).toEqual(['topic a', 'topic b']);
+    expect(result!.applied!.counts).toEqual([{ action: 'create', kind: 'topic', planned: 4, applied: 2 }]);
+  });
+
+  it('names the changes sent whose answer had not come when it stopped waiting', async () => {
+    const controller = new AbortController();
+    const { AbortedError } = await import('../../../src/errors.js');
+    setTimeout(() => controller.abort(new AbortedError('terminated by SIGTERM', 143 as never)), 100);
+    const summary = await run({ tasks: [recordingTask(60_000)], loaded: loaded({ topics: {} }), signal: controller.signal });
+    expect(summary.exitCode).toBe(143);
+    const [result] = summary.results;
+    expect(result!.summary).toMatch(/^stopped: 1 of 4 topics created; 1 not applied, 2 sent without an answer yet/);
+    expect(result!.applied!.unanswered.map((change) => change.resource)).toEqual(['topic b', 'topic c']);
+  }, 10_000);
+});
+
 describe('reporting', () => {
   it('tells reporters about the run in order, and a failing reporter does not change the verdict', async () => {
     const calls: string[] = [];
