@@ -8,7 +8,8 @@ import { describeApplied } from './report/applied.js';
 import type { LoadedConfig } from './config/load.js';
 import type { CoreConfig, TaskCommon } from './config/schema.js';
 import { taskSection } from './synchook-config.js';
-import { ApplyLedger, type ApplyRecorder, type ApplyResult } from './tasks/apply-ledger.js';
+import { ApplyLedger, type ApplyResult } from './tasks/apply-ledger.js';
+import type { ApplyRecorder } from './tasks/types.js';
 import { TASKS } from './tasks/registry.js';
 import type { CheckTask, Deadline, Phase, PlanApplyTask, TaskContext, TaskDefinition, TaskPlan, TaskProgress } from './tasks/types.js';
 

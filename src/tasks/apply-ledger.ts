@@ -1,7 +1,7 @@
-import type { PlannedChange } from './types.js';
+import type { ApplyRecorder, PlannedChange } from './types.js';
 
 /** How many planned changes of one kind and action the broker or registry confirmed. */
-export interface AppliedCount {
+interface AppliedCount {
   action: PlannedChange['action'];
   /** What is counted, singular, as the plan names it: "topic", "subject", "acl". */
   kind: string;
@@ -21,18 +21,6 @@ export interface ApplyResult {
   notApplied: PlannedChange[];
 }
 
-/**
- * Where a task records its apply as it goes, by the planned change's resource ("topic orders.v1").
- * A change counts as applied only once the broker or registry confirmed all of it.
- */
-export interface ApplyRecorder {
-  /** Requests for these changes are on their way. */
-  sent(resources: Iterable<string>): void;
-  /** The broker or registry confirmed the whole change of this resource. */
-  confirmed(resource: string): void;
-  /** An answer came for these that did not confirm them (a refusal, an error per item). */
-  answered(resources: Iterable<string>): void;
-}
 
 export class ApplyLedger implements ApplyRecorder {
   private readonly done = new Set<string>();

@@ -3,7 +3,6 @@ import type { Logger } from '../log.js';
 import type { Clients } from '../clients/index.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { TopicDeclarationSource } from './shared/topic-declarations/schema.js';
-import type { ApplyRecorder } from './apply-ledger.js';
 
 export type Phase = 'presync' | 'postsync';
 
@@ -137,4 +136,17 @@ export function definePlanApplyTask<Section extends z.ZodObject, State>(task: Pl
 
 export function defineCheckTask<Section extends z.ZodObject>(task: CheckTask<Section>): CheckTask<Section> {
   return task;
+}
+
+/**
+ * Where a task records its apply as it goes, by the planned change's resource ("topic orders.v1").
+ * A change counts as applied only once the broker or registry confirmed all of it.
+ */
+export interface ApplyRecorder {
+  /** Requests for these changes are on their way. */
+  sent(resources: Iterable<string>): void;
+  /** The broker or registry confirmed the whole change of this resource. */
+  confirmed(resource: string): void;
+  /** An answer came for these that did not confirm them (a refusal, an error per item). */
+  answered(resources: Iterable<string>): void;
 }

@@ -3,7 +3,7 @@ import { TaskFailedError } from '../../errors.js';
 import { chunk, sleep } from '../shared/batch.js';
 import { exactFilter, readClusterAcls, toAclEntry } from './cluster.js';
 import type { AclPlanState } from './diff.js';
-import type { ApplyRecorder } from '../apply-ledger.js';
+import type { ApplyRecorder } from '../types.js';
 import { aclKey, aclResource, describeAcl } from './model.js';
 
 /** ACL bindings per CreateAcls / DeleteAcls request. */

@@ -7,7 +7,7 @@ import { chunk, mapBounded } from '../shared/batch.js';
 import { ALTER_BATCH_SIZE, CREATE_BATCH_SIZE } from './broker-validation.js';
 import { describeTopicConfigs, replicationFactorOf } from './cluster.js';
 import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
-import type { ApplyRecorder } from '../apply-ledger.js';
+import type { ApplyRecorder } from '../types.js';
 import { topicResource, type TopicConfigChange, type TopicCreation, type TopicPlanState } from './diff.js';
 import type { ActualConfigEntry } from './model.js';
 import { differencesFromDeclaration } from './raced.js';
