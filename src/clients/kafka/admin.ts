@@ -46,12 +46,37 @@ export interface PartitionState {
 
 export type TopicMetadataResult = { ok: true; partitions: PartitionState[] } | { ok: false; error: KafkaItemError };
 
+/** One config entry of a topic as DescribeConfigs lists it. */
+export interface TopicConfigEntry {
+  name: string;
+  value: string | null;
+  /** ConfigSource (DescribeConfigs v1+; 1 = TOPIC_CONFIG); undefined from v0, which has only isDefault. */
+  source?: number;
+  isDefault: boolean;
+  sensitive: boolean;
+}
+
+export type TopicConfigsResult = { ok: true; entries: TopicConfigEntry[] } | { ok: false; error: KafkaItemError };
+
+/** A topic as the cluster's metadata lists it. */
+export interface ListedTopic {
+  name: string;
+  partitions: PartitionState[];
+}
+
 export interface KafkaAdmin {
   createTopics(topics: readonly NewTopic[], options: { timeoutMs: number; validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** IncrementalAlterConfigs: SET the given keys, DELETE the others named; nothing else on the topic changes. */
   alterTopicConfigs(alterations: readonly TopicConfigAlteration[], options?: { validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** Metadata of the named topics only; a topic the broker does not know is an item error, not a failed request. */
   topicMetadata(names: readonly string[]): Promise<Map<string, TopicMetadataResult>>;
+  /**
+   * Every topic synchook's principal may see, with its partitions: the one Metadata request that
+   * also finds the brokers and the controller (a topic the broker reports an error for is left out).
+   */
+  listTopics(): Promise<ListedTopic[]>;
+  /** DescribeConfigs of topics, without synonyms: as few requests as the broker takes (see DESCRIBE_CONFIGS_BATCH). */
+  describeTopicConfigs(names: readonly string[]): Promise<Map<string, TopicConfigsResult>>;
   close(): Promise<void>;
 }
 
@@ -67,6 +92,14 @@ const TOPIC_RESOURCE = 2;
 /** API keys (Kafka protocol guide, "Api Keys"). */
 const METADATA_API_KEY = 3;
 const CREATE_TOPICS_API_KEY = 19;
+const DESCRIBE_CONFIGS_API_KEY = 32;
+
+/**
+ * Topics per DescribeConfigs request. The broker answers any number from its metadata cache in one
+ * request (the request is ~20 bytes a topic, far below socket.request.max.bytes' 100 MiB); the
+ * answer is ~2 KiB a topic, so a request is capped to keep one answer near 10 MiB.
+ */
+export const DESCRIBE_CONFIGS_BATCH = 5_000;
 
 export function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
   const { type, message, retriable } = protocolError(code);
@@ -79,6 +112,23 @@ interface CreateTopicsResponse {
 
 interface MetadataResponse {
   topicMetadata: Array<{ topic: string; topicErrorCode: number; partitionMetadata: Array<{ partitionId: number; leader: number; replicas: number[] }> }>;
+}
+
+interface DescribeConfigsResponse {
+  resources: Array<{
+    errorCode: number;
+    errorMessage: string | null;
+    resourceName: string;
+    configEntries: Array<{ configName: string; configValue: string | null; configSource?: number; isDefault: boolean; isSensitive: boolean }>;
+  }>;
+}
+
+/**
+ * kafkajs keeps the last Metadata answer of its cluster (src/cluster/brokerPool.js, `metadata`):
+ * a refresh without target topics asks for every topic, so the answer already lists them all.
+ */
+interface ClusterMetadataCache {
+  brokerPool?: { metadata?: MetadataResponse | null };
 }
 
 export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): KafkaAdmin {
@@ -97,11 +147,13 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
   };
 
   /** Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times. */
-  const onController = async <T>(apiName: string, send: (broker: ProtocolBroker) => Promise<T>): Promise<T> => {
+  const onController = async <T>(apiName: string, send: (broker: ProtocolBroker) => Promise<T>, metadata: 'refresh' | 'if-stale' = 'refresh'): Promise<T> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const current = await connect();
-        await current.refreshMetadata();
+        // A retry always refreshes: the controller may have moved.
+        if (metadata === 'refresh' || attempt > 0) await current.refreshMetadata();
+        else await current.refreshMetadataIfNecessary();
         const broker = await current.findControllerBroker();
         options.onRequest?.(apiName);
         return await send(broker);
@@ -164,6 +216,47 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
             ? { ok: true, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas })) }
             : { ok: false, error: itemError(topic.topicErrorCode) },
         );
+      }
+      return results;
+    },
+
+    async listTopics() {
+      const current = await connect();
+      // The refresh every request starts with (onController) is the Metadata request that lists the topics.
+      options.onRequest?.('Metadata');
+      await current.refreshMetadata();
+      const metadata = (current as unknown as ClusterMetadataCache).brokerPool?.metadata;
+      if (!metadata) throw new Error('the Kafka client holds no metadata after refreshing it');
+      return metadata.topicMetadata
+        .filter((topic) => topic.topicErrorCode === 0)
+        .map((topic) => ({ name: topic.topic, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas })) }));
+    },
+
+    async describeTopicConfigs(names) {
+      const results = new Map<string, TopicConfigsResult>();
+      for (let start = 0; start < names.length; start += DESCRIBE_CONFIGS_BATCH) {
+        const batch = names.slice(start, start + DESCRIBE_CONFIGS_BATCH);
+        // Topic configs come from any broker's metadata cache; the controller is one already connected.
+        const response = await onController('DescribeConfigs', (broker) =>
+          sendUnparsed(
+            broker,
+            broker.lookupRequest(DESCRIBE_CONFIGS_API_KEY, kafkajsRequest<unknown, DescribeConfigsResponse>('DescribeConfigs'))({
+              // No configNames: kafkajs sends an empty list, which the broker answers with every key (as kafkajs's own describeConfigs does).
+              resources: batch.map((name) => ({ type: TOPIC_RESOURCE, name })),
+              includeSynonyms: false,
+            }),
+          ),
+          // Right after listTopics, the metadata that found the controller is fresh: no second Metadata request.
+          'if-stale',
+        );
+        for (const resource of response.resources) {
+          results.set(
+            resource.resourceName,
+            resource.errorCode === 0
+              ? { ok: true, entries: resource.configEntries.map((entry) => ({ name: entry.configName, value: entry.configValue, source: entry.configSource, isDefault: entry.isDefault, sensitive: entry.isSensitive })) }
+              : { ok: false, error: itemError(resource.errorCode, resource.errorMessage) },
+          );
+        }
       }
       return results;
     },
