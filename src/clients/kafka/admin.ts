@@ -146,13 +146,17 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
     return connected;
   };
 
-  /** Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times. */
-  const onController = async <T>(apiName: string, send: (broker: ProtocolBroker) => Promise<T>, metadata: 'refresh' | 'if-stale' = 'refresh'): Promise<T> => {
+  /**
+   * Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times.
+   * The cluster's metadata is refreshed only when stale (metadataMaxAge) and before a retry: each
+   * refresh lists every topic of the cluster, which costs more than most requests it would precede.
+   */
+  const onController = async <T>(apiName: string, send: (broker: ProtocolBroker) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const current = await connect();
         // A retry always refreshes: the controller may have moved.
-        if (metadata === 'refresh' || attempt > 0) await current.refreshMetadata();
+        if (attempt > 0) await current.refreshMetadata();
         else await current.refreshMetadataIfNecessary();
         const broker = await current.findControllerBroker();
         options.onRequest?.(apiName);
@@ -222,7 +226,7 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
 
     async listTopics() {
       const current = await connect();
-      // The refresh every request starts with (onController) is the Metadata request that lists the topics.
+      // A refresh without target topics is the Metadata request that lists them all; the requests after it reuse its answer.
       options.onRequest?.('Metadata');
       await current.refreshMetadata();
       const metadata = (current as unknown as ClusterMetadataCache).brokerPool?.metadata;
@@ -246,8 +250,6 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
               includeSynonyms: false,
             }),
           ),
-          // Right after listTopics, the metadata that found the controller is fresh: no second Metadata request.
-          'if-stale',
         );
         for (const resource of response.resources) {
           results.set(
