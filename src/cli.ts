@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { setMaxListeners } from 'node:events';
 import type { Argv } from 'yargs';
 import { VERSION } from './version.js';
 
@@ -40,8 +39,6 @@ async function execute(args: GlobalArgs, command: (ctx: import('./commands/conte
   const startedAt = Date.now();
   const log = createLogger({ level: args['log-level'], format: args['log-format'] });
   const controller = new AbortController();
-  // Every in-flight request listens to the run's signal; a dozen at once is expected, not a leak.
-  setMaxListeners(0, controller.signal);
   let signalled: string | undefined;
   for (const name of SIGNALS) {
     process.on(name, () => {

@@ -1,8 +1,9 @@
 // Loaded with `node --import` into a measured synchook process (BENCH_REQUESTS_FILE set): counts
 // the requests it sends, without changing what it does, and writes them as JSON when it exits.
-// - Kafka: kafkajs's admin instrumentation event (admin.events.REQUEST, one per request sent,
-//   with its API name and duration; kafkajs docs "Instrumentation"). The admin is patched when
-//   kafkajs is first loaded, so a run that never loads kafkajs does not pay for it here.
+// - Kafka: every request kafkajs's connection class sends (src/network/connection.js, `send`, with
+//   the request's API name), whichever client sends it: kafkajs's admin and synchook's per-item
+//   admin on kafkajs's protocol layer alike. The class is patched when kafkajs loads it, so a run
+//   that never loads kafkajs does not pay for it here.
 // - HTTP (the schema registry): Node's diagnostics channels http.client.request.start and
 //   http.client.response.finish (node:diagnostics_channel, "Built-in channels", HTTP).
 import diagnostics from 'node:diagnostics_channel';
@@ -24,14 +25,17 @@ if (file) {
   let patched = false;
   Module._load = function load(request, ...rest) {
     const loaded = originalLoad.call(this, request, ...rest);
-    // By shape, not by name: an ESM import reaches here with the resolved file path.
-    if (!patched && typeof loaded?.Kafka === 'function' && loaded.ConfigResourceTypes && loaded.logLevel) {
+    // By shape, not by name: kafkajs's Connection class, the one place every request goes through.
+    if (!patched && typeof loaded === 'function' && loaded.name === 'Connection' && typeof loaded.prototype?.send === 'function' && typeof loaded.prototype?.sendAuthRequest === 'function') {
       patched = true;
-      const originalAdmin = loaded.Kafka.prototype.admin;
-      loaded.Kafka.prototype.admin = function admin(...args) {
-        const client = originalAdmin.apply(this, args);
-        client.on(client.events.REQUEST, (event) => add(`kafka ${event.payload.apiName}`, event.payload.duration ?? 0));
-        return client;
+      const originalSend = loaded.prototype.send;
+      loaded.prototype.send = async function send(call, ...more) {
+        const start = performance.now();
+        try {
+          return await originalSend.call(this, call, ...more);
+        } finally {
+          add(`kafka ${call?.request?.apiName ?? 'unknown'}`, performance.now() - start);
+        }
       };
     }
     return loaded;

@@ -107,9 +107,11 @@ function readDesired(config: SynchookConfig, environment: string, dir: string, s
 
 export async function planTeardown(desired: Desired, admin: KafkaAdmin, registry: RegistryClient | undefined, signal: AbortSignal, cluster: ClusterConfig): Promise<TeardownPlan> {
   const kept: string[] = [];
-  const existing = await admin.listTopics().catch((error: unknown) => {
-    throw kafkaError(error, cluster, 'list topics');
-  });
+  const existing = (
+    await admin.listTopics().catch((error: unknown) => {
+      throw kafkaError(error, cluster, 'list topics');
+    })
+  ).map((topic) => topic.name);
   const topics = existing
     .filter((name) => !isInternalTopic(name))
     .filter((name) => {

@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments, parseDocument, isAlias, isMap, isSeq, isScalar, visit, type Document, type Node } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { parseWithoutPositions } from './yaml-fast.js';
 
 export interface ParsedYaml {
   file: string;
@@ -14,25 +15,82 @@ export interface ParsedYaml {
  */
 const MAX_ALIAS_COUNT = 100;
 
-/** Parses one YAML document; syntax errors become ConfigErrors with file, line and column. */
+/**
+ * Parses one YAML document; syntax errors become ConfigErrors with file, line and column.
+ * Positions cost most of the parse: a document the fast parser reads the same way is parsed
+ * without them, and again with them only when an error needs a line and column.
+ */
 export function parseYamlFile(file: string, text: string): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  throwOnYamlErrors(file, text, doc, lineCounter);
-  return wrapDocument(file, doc, lineCounter);
+  const fast = parseWithoutPositions(text);
+  if (fast?.length === 1) return wrapValue(file, fast[0], lazyDocuments(text, parseSingle).at(0));
+  const { docs: [doc], lineCounter } = parseSingle(text);
+  throwOnYamlErrors(file, text, doc!, lineCounter);
+  return wrapDocument(file, doc!, lineCounter);
 }
 
 /** Parses a multi-document YAML stream (Strimzi CR files hold many). */
 export function parseYamlDocuments(file: string, text: string): ParsedYaml[] {
+  const fast = parseWithoutPositions(text);
+  if (fast) {
+    // A document with nothing in it (a trailing `---`, only comments) declares nothing, as kubectl has it.
+    const values = fast.filter((value) => value !== null && value !== undefined);
+    const located = lazyDocuments(text, (all) => {
+      const stream = parseStream(all);
+      return { docs: stream.docs.filter((doc) => !isEmptyDocument(doc)), lineCounter: stream.lineCounter };
+    });
+    return values.map((value, index) => wrapValue(file, value, located.at(index)));
+  }
+  const { docs, lineCounter } = parseStream(text);
+  for (const doc of docs) throwOnYamlErrors(file, text, doc, lineCounter);
+  return docs.filter((doc) => !isEmptyDocument(doc)).map((doc) => wrapDocument(file, doc, lineCounter));
+}
+
+interface PositionedDocuments {
+  docs: Document[];
+  lineCounter: LineCounter;
+}
+
+function parseSingle(text: string): PositionedDocuments {
+  const lineCounter = new LineCounter();
+  return { docs: [parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })], lineCounter };
+}
+
+function parseStream(text: string): PositionedDocuments {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (!Array.isArray(docs)) {
-    // An empty stream parses to an EmptyStream object.
-    return [];
-  }
-  for (const doc of docs) throwOnYamlErrors(file, text, doc, lineCounter);
-  // A document with nothing in it (a trailing `---`, only comments) declares nothing, as kubectl has it.
-  return docs.filter((doc) => !isEmptyDocument(doc)).map((doc) => wrapDocument(file, doc, lineCounter));
+  // An empty stream parses to an EmptyStream object.
+  return { docs: Array.isArray(docs) ? docs : [], lineCounter };
+}
+
+/** The positioned parse of a text, done once and only when a position is asked for. */
+function lazyDocuments(text: string, parse: (text: string) => PositionedDocuments): { at(index: number): () => { doc: Document; lineCounter: LineCounter } | undefined } {
+  let parsed: PositionedDocuments | undefined;
+  return {
+    at: (index) => () => {
+      parsed ??= parse(text);
+      const doc = parsed.docs[index];
+      return doc ? { doc, lineCounter: parsed.lineCounter } : undefined;
+    },
+  };
+}
+
+/** A document read by the fast parser; `locate` parses the text again with positions on first use. */
+function wrapValue(file: string, value: unknown, positioned: () => { doc: Document; lineCounter: LineCounter } | undefined): ParsedYaml {
+  const parsed: ParsedYaml = {
+    file,
+    value,
+    locate(path, options) {
+      const found = positioned();
+      if (!found) return file;
+      const node = nodeAt(found.doc, path, options?.key ?? false);
+      const offset = node?.range?.[0];
+      if (offset === undefined) return file;
+      const pos = found.lineCounter.linePos(offset);
+      return `${file}:${pos.line}:${pos.col}`;
+    },
+  };
+  refuseReservedKeys(parsed);
+  return parsed;
 }
 
 function isEmptyDocument(doc: Document): boolean {

@@ -45,7 +45,7 @@ export interface TopicConfigAlteration {
   delete: readonly string[];
 }
 
-interface PartitionState {
+export interface PartitionState {
   partition: number;
   /** -1 while the partition has no leader. */
   leader: number;
@@ -109,14 +109,37 @@ interface CommittedOffsets {
 
 export type TopicMetadataResult = { ok: true; partitions: PartitionState[] } | { ok: false; error: KafkaItemError };
 
+/** One config entry of a topic as DescribeConfigs lists it. */
+interface TopicConfigEntry {
+  name: string;
+  value: string | null;
+  /** ConfigSource (DescribeConfigs v1+; 1 = TOPIC_CONFIG); undefined from v0, which has only isDefault. */
+  source?: number;
+  isDefault: boolean;
+  sensitive: boolean;
+}
+
+type TopicConfigsResult = { ok: true; entries: TopicConfigEntry[] } | { ok: false; error: KafkaItemError };
+
+/** A topic as the cluster's metadata lists it. */
+interface ListedTopic {
+  name: string;
+  partitions: PartitionState[];
+}
+
 export interface KafkaAdmin {
   createTopics(topics: readonly NewTopic[], options: { timeoutMs: number; validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** IncrementalAlterConfigs: SET the given keys, DELETE the others named; nothing else on the topic changes. */
   alterTopicConfigs(alterations: readonly TopicConfigAlteration[], options?: { validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** Metadata of the named topics only; a topic the broker does not know is an item error, not a failed request. */
   topicMetadata(names: readonly string[]): Promise<Map<string, TopicMetadataResult>>;
-  /** Names of all topics the principal may describe, asked of a broker (not a cache). */
-  listTopics(): Promise<string[]>;
+  /**
+   * Every topic synchook's principal may see, with its partitions: the one Metadata request that
+   * also finds the brokers and the controller (a topic the broker reports an error for is left out).
+   */
+  listTopics(): Promise<ListedTopic[]>;
+  /** DescribeConfigs of topics, without synonyms: as few requests as the broker takes (see DESCRIBE_CONFIGS_BATCH). */
+  describeTopicConfigs(names: readonly string[]): Promise<Map<string, TopicConfigsResult>>;
   /** CreatePartitions: raise each topic's partition count to `count`. */
   createPartitions(increases: readonly PartitionCount[], options: { timeoutMs: number; validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   deleteTopics(names: readonly string[], options: { timeoutMs: number }): Promise<Map<string, ItemResult>>;
@@ -159,6 +182,15 @@ const CREATE_PARTITIONS_API_KEY = 37;
 
 /** A filter matching every ACL: ANY (1) for the codes, null for the names (Kafka's AclBindingFilter.ANY). */
 const ANY_ACL: AclFilter = { resourceType: 1, resourceName: null, patternType: 1, principal: null, host: null, operation: 1, permission: 1 };
+
+const DESCRIBE_CONFIGS_API_KEY = 32;
+
+/**
+ * Topics per DescribeConfigs request. The broker answers any number from its metadata cache in one
+ * request (the request is ~20 bytes a topic, far below socket.request.max.bytes' 100 MiB); the
+ * answer is ~2 KiB a topic, so a request is capped to keep one answer near 10 MiB.
+ */
+const DESCRIBE_CONFIGS_BATCH = 5_000;
 
 export function itemError(code: number, brokerMessage?: string | null): KafkaItemError {
   const { type, message, retriable } = protocolError(code);
@@ -235,6 +267,23 @@ const toWireAcl = (acl: AclEntry | AclFilter) => ({
   permissionType: acl.permission,
 });
 
+interface DescribeConfigsResponse {
+  resources: Array<{
+    errorCode: number;
+    errorMessage: string | null;
+    resourceName: string;
+    configEntries: Array<{ configName: string; configValue: string | null; configSource?: number; isDefault: boolean; isSensitive: boolean }>;
+  }>;
+}
+
+/**
+ * kafkajs keeps the last Metadata answer of its cluster (src/cluster/brokerPool.js, `metadata`):
+ * a refresh without target topics asks for every topic, so the answer already lists them all.
+ */
+interface ClusterMetadataCache {
+  brokerPool?: { metadata?: MetadataResponse | null };
+}
+
 export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): KafkaAdmin {
   let cluster: ProtocolCluster | undefined;
   let connected: Promise<ProtocolCluster> | undefined;
@@ -274,12 +323,18 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
     return call(admin);
   };
 
-  /** Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times. */
+  /**
+   * Runs a request on the controller, again after a lost connection or NOT_CONTROLLER, a few times.
+   * The cluster's metadata is refreshed only when stale (metadataMaxAge) and before a retry: each
+   * refresh lists every topic of the cluster, which costs more than most requests it would precede.
+   */
   const onController = async <T>(apiName: string, send: (broker: ProtocolBroker) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const current = await connect();
-        await current.refreshMetadata();
+        // A retry always refreshes: the controller may have moved.
+        if (attempt > 0) await current.refreshMetadata();
+        else await current.refreshMetadataIfNecessary();
         const broker = await current.findControllerBroker();
         options.onRequest?.(apiName);
         return await send(broker);
@@ -347,11 +402,15 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
     },
 
     async listTopics() {
-      const response = await onController('Metadata', (broker) =>
-        // kafkajs encodes an empty topic list as null, which asks for every topic (Metadata v1+).
-        sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: [], allowAutoTopicCreation: false })),
-      );
-      return response.topicMetadata.filter((topic) => topic.topicErrorCode === 0).map((topic) => topic.topic);
+      const current = await connect();
+      // A refresh without target topics is the Metadata request that lists them all; the requests after it reuse its answer.
+      options.onRequest?.('Metadata');
+      await current.refreshMetadata();
+      const metadata = (current as unknown as ClusterMetadataCache).brokerPool?.metadata;
+      if (!metadata) throw new Error('the Kafka client holds no metadata after refreshing it');
+      return metadata.topicMetadata
+        .filter((topic) => topic.topicErrorCode === 0)
+        .map((topic) => ({ name: topic.topic, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas, isr: partition.isr })) }));
     },
 
     async createPartitions(increases, { timeoutMs, validateOnly = false }) {
@@ -474,6 +533,33 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
         if (own && kafkaErrorType(own) !== undefined) return { ok: false, error: itemErrorOf(own) };
         throw error;
       }
+    },
+
+    async describeTopicConfigs(names) {
+      const results = new Map<string, TopicConfigsResult>();
+      for (let start = 0; start < names.length; start += DESCRIBE_CONFIGS_BATCH) {
+        const batch = names.slice(start, start + DESCRIBE_CONFIGS_BATCH);
+        // Topic configs come from any broker's metadata cache; the controller is one already connected.
+        const response = await onController('DescribeConfigs', (broker) =>
+          sendUnparsed(
+            broker,
+            broker.lookupRequest(DESCRIBE_CONFIGS_API_KEY, kafkajsRequest<unknown, DescribeConfigsResponse>('DescribeConfigs'))({
+              // No configNames: kafkajs sends an empty list, which the broker answers with every key (as kafkajs's own describeConfigs does).
+              resources: batch.map((name) => ({ type: TOPIC_RESOURCE, name })),
+              includeSynonyms: false,
+            }),
+          ),
+        );
+        for (const resource of response.resources) {
+          results.set(
+            resource.resourceName,
+            resource.errorCode === 0
+              ? { ok: true, entries: resource.configEntries.map((entry) => ({ name: entry.configName, value: entry.configValue, source: entry.configSource, isDefault: entry.isDefault, sensitive: entry.isSensitive })) }
+              : { ok: false, error: itemError(resource.errorCode, resource.errorMessage) },
+          );
+        }
+      }
+      return results;
     },
 
     async close() {

@@ -48,6 +48,8 @@ export interface ProtocolCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   refreshMetadata(): Promise<void>;
+  /** Refreshes only when the metadata is older than metadataMaxAge (or was never loaded). */
+  refreshMetadataIfNecessary(): Promise<void>;
   findControllerBroker(): Promise<ProtocolBroker>;
 }
 

@@ -79,7 +79,7 @@ async function measureGroupLag(admin: KafkaAdmin, expectation: ConsumerGroupExpe
   let existing: Set<string>;
   try {
     committed = await admin.committedOffsets(group);
-    existing = new Set(await admin.listTopics());
+    existing = new Set((await admin.listTopics()).map((topic) => topic.name));
   } catch (error) {
     if (classifyKafkaError(error).kind === 'not-authorized') {
       throw new TaskFailedError(`Kafka refused to read the offsets of consumer group ${group} (${rootMessage(error)}). Grant the synchook principal DESCRIBE on group ${group} and on its topics.`, { cause: error });

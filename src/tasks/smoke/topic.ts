@@ -21,7 +21,7 @@ export interface ProbeTopic {
 export async function prepareProbeTopic(admin: KafkaAdmin, section: SmokeSection, name: string, cluster: ClusterConfig, log: Logger, deadlineAt = 0): Promise<ProbeTopic> {
   let exists: boolean;
   try {
-    exists = (await admin.listTopics()).includes(name);
+    exists = (await admin.listTopics()).some((topic) => topic.name === name);
   } catch (error) {
     throw kafkaError(error, cluster, `list topics`);
   }

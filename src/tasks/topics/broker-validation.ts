@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Violation } from '../types.js';
-import { chunk, mapBounded } from '../shared/batch.js';
+import { chunk, mapBounded, sleep } from '../shared/batch.js';
 import { describeTopicConfigs } from './cluster.js';
 import type { TopicConfigChange, PartitionIncrease, TopicCreation, TopicPlanState } from './diff.js';
 import { suggestKey } from './diff.js';
@@ -15,7 +15,8 @@ const NARROWING_CONCURRENCY = 8;
 const REQUEST_LEVEL_ERRORS = new Set(['REQUEST_TIMED_OUT', 'NOT_CONTROLLER', 'NETWORK_EXCEPTION', 'UNSUPPORTED_VERSION', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_REQUEST_TIMEOUT', 'THROTTLING_QUOTA_EXCEEDED']);
 
 export interface BrokerValidationInput {
-  admin: Admin;
+  /** kafkajs's admin, connected on first use: only new topics and partition increases need it. */
+  admin: () => Promise<Admin>;
   /** Per-topic results, for the validate-only IncrementalAlterConfigs. */
   kafkaAdmin: KafkaAdmin;
   state: TopicPlanState;
@@ -53,8 +54,8 @@ function keyExplainer(input: BrokerValidationInput): KeyExplainer {
   const load = async () => {
     if (input.knownConfigKeys.size > 0 || input.describableTopics.length === 0) return input.knownConfigKeys;
     try {
-      const described = await describeTopicConfigs(input.admin, input.describableTopics.slice(0, 1));
-      return new Set([...described.values()].flatMap((config) => [...config.keys()]));
+      const described = await input.kafkaAdmin.describeTopicConfigs(input.describableTopics.slice(0, 1));
+      return new Set([...described.values()].flatMap((result) => (result.ok ? result.entries.map((entry) => entry.name) : [])));
     } catch {
       return input.knownConfigKeys;
     }
@@ -80,8 +81,9 @@ function topicConfigOf(creation: TopicCreation, config: Record<string, string> =
 }
 
 /** Per topic, the error the broker gave (type), or nothing when it accepted; throws when the request itself failed. */
-async function tryCreate(admin: Admin, topics: ITopicConfig[], timeoutMs: number): Promise<Map<string, string>> {
+async function tryCreate(connectAdmin: () => Promise<Admin>, topics: ITopicConfig[], timeoutMs: number): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
+  const admin = await connectAdmin();
   try {
     await admin.createTopics({ topics, validateOnly: true, waitForLeaders: false, timeout: timeoutMs });
   } catch (error) {
@@ -167,11 +169,36 @@ async function refusedCreationKeys(input: BrokerValidationInput, creation: Topic
 
 // --- config changes of existing topics --------------------------------------------------------
 
-/** Per topic, the broker's error for the alteration; throws when the request itself failed. */
-async function tryAlter(admin: KafkaAdmin, alterations: TopicConfigAlteration[]): Promise<Map<string, KafkaItemError>> {
-  const results = await admin.alterTopicConfigs(alterations, { validateOnly: true });
+/** Pause before asking again about topics the broker answered with a transient error. */
+const TRANSIENT_RETRY_MS = 250;
+
+/**
+ * Per topic, the broker's error for the alteration; throws when the request itself failed.
+ * LEADER_NOT_AVAILABLE and the other not-ready answers (a topic created a moment ago, a controller
+ * moving) say nothing about the config: those topics are asked again until `withinMs` has passed,
+ * then the error is raised for the run to report, never a violation.
+ */
+async function tryAlter(admin: KafkaAdmin, alterations: TopicConfigAlteration[], withinMs: number): Promise<Map<string, KafkaItemError>> {
+  const giveUpAt = Date.now() + withinMs;
   const refused = new Map<string, KafkaItemError>();
-  for (const [name, outcome] of results) if (!outcome.ok) refused.set(name, outcome.error);
+  let todo = alterations;
+  for (let attempt = 0; todo.length > 0; attempt += 1) {
+    const results = await admin.alterTopicConfigs(todo, { validateOnly: true });
+    const transient: TopicConfigAlteration[] = [];
+    for (const alteration of todo) {
+      const outcome = results.get(alteration.name);
+      if (outcome === undefined || outcome.ok) continue;
+      // A topic gone since the plan read it is reported as such (describeRefusedConfigChange).
+      if (outcome.error.kind === 'not-ready' && outcome.error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') transient.push(alteration);
+      else refused.set(alteration.name, outcome.error);
+    }
+    if (transient.length > 0 && Date.now() + TRANSIENT_RETRY_MS * 2 ** Math.min(attempt, 4) >= giveUpAt) {
+      const { error } = results.get(transient[0]!.name) as { error: KafkaItemError };
+      throw Object.assign(new Error(`${error.type} for topic ${transient[0]!.name} while validating its config change: ${error.message}`), { type: error.type, retriable: true });
+    }
+    if (transient.length > 0) await sleep(TRANSIENT_RETRY_MS * 2 ** Math.min(attempt, 4));
+    todo = transient;
+  }
   return refused;
 }
 
@@ -182,7 +209,7 @@ async function tryAlter(admin: KafkaAdmin, alterations: TopicConfigAlteration[])
 async function validateConfigChanges(input: BrokerValidationInput, explain: KeyExplainer): Promise<Violation[]> {
   const changes = input.state.configChanges;
   if (changes.length === 0) return [];
-  const refusedBatches = await mapBounded(chunk(changes, ALTER_BATCH_SIZE), 4, (batch) => tryAlter(input.kafkaAdmin, batch));
+  const refusedBatches = await mapBounded(chunk(changes, ALTER_BATCH_SIZE), 4, (batch) => tryAlter(input.kafkaAdmin, batch, input.timeoutMs));
   const refused = new Map(refusedBatches.flatMap((batch) => [...batch]));
   const violations: Violation[] = [];
   for (const change of changes) {
@@ -204,7 +231,7 @@ async function describeRefusedConfigChange(input: BrokerValidationInput, change:
   // One declared change at a time, to name the refused keys.
   const candidates = Object.entries(change.set);
   const refused = await mapBounded(candidates, NARROWING_CONCURRENCY, async ([key, value]) => {
-    const single = await tryAlter(input.kafkaAdmin, [{ name: change.name, set: { [key]: value }, delete: [] }]);
+    const single = await tryAlter(input.kafkaAdmin, [{ name: change.name, set: { [key]: value }, delete: [] }], input.timeoutMs);
     const keyError = single.get(change.name);
     return keyError ? { key, value, error: keyError } : undefined;
   });

@@ -1,10 +1,11 @@
-import type { Admin, ITopicMetadata } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import type { KafkaAdmin, KafkaItemError, PartitionState } from '../../clients/kafka/admin.js';
 import { ConfigResourceTypes, ConfigSource } from '../shared/kafka-enums.js';
 import { chunk, mapBounded } from '../shared/batch.js';
 import type { ClusterTopics } from './diff.js';
 import type { ActualConfigEntry, ActualTopic } from './model.js';
 
-/** Topics per DescribeConfigs request, and requests in flight. */
+/** Topics per DescribeConfigs request sent through kafkajs's admin, and requests in flight. */
 const DESCRIBE_BATCH_SIZE = 250;
 const DESCRIBE_CONCURRENCY = 4;
 
@@ -14,25 +15,48 @@ export interface ClusterTopicState extends ClusterTopics {
 }
 
 /**
- * Reads what the plan compares with: one Metadata request for every topic (names, partitions,
- * replicas), then DescribeConfigs in batches for the declared topics that exist. Undeclared
+ * Reads what the plan compares with, in two requests for a thousand topics: one Metadata request
+ * for every topic (names, partitions, replicas; the same request finds the controller), then
+ * DescribeConfigs for the declared topics that exist (see DESCRIBE_CONFIGS_BATCH). Undeclared
  * topics (deletion candidates) get partitions and replicas only.
  */
-export async function readClusterTopics(admin: Admin, declared: readonly string[]): Promise<ClusterTopicState> {
-  const { topics: metadata } = await admin.fetchTopicMetadata();
+export async function readClusterTopics(admin: KafkaAdmin, declared: readonly string[]): Promise<ClusterTopicState> {
+  const listed = await admin.listTopics();
   const topics = new Map<string, ActualTopic>();
-  for (const topic of metadata) topics.set(topic.name, fromMetadata(topic));
+  for (const topic of listed) topics.set(topic.name, fromPartitions(topic.name, topic.partitions));
   const existingDeclared = declared.filter((name) => topics.has(name));
   const knownConfigKeys = new Set<string>();
-  const described = await describeTopicConfigs(admin, existingDeclared);
-  for (const [name, config] of described) {
-    topics.get(name)!.config = config;
-    for (const key of config.keys()) knownConfigKeys.add(key);
+  const described = await admin.describeTopicConfigs(existingDeclared);
+  for (const [name, result] of described) {
+    // A topic deleted or hidden since the Metadata answer: the plan cannot be trusted; the classifier names the cause.
+    if (!result.ok) throw itemFailure(name, result.error);
+    const config = new Map<string, ActualConfigEntry>();
+    for (const entry of result.entries) {
+      config.set(entry.name, configEntry(entry.value, entry.source, entry.isDefault, entry.sensitive));
+      knownConfigKeys.add(entry.name);
+    }
+    const topic = topics.get(name);
+    if (topic) topic.config = config;
   }
-  return { names: metadata.map((topic) => topic.name), topics, knownConfigKeys };
+  return { names: listed.map((topic) => topic.name), topics, knownConfigKeys };
 }
 
-/** DescribeConfigs for many topics: batched requests, a few in flight. */
+/** An error the Kafka error classifier reads like a kafkajs protocol error (it looks at `type`). */
+function itemFailure(topic: string, error: KafkaItemError): Error & { type: string; retriable: boolean } {
+  return Object.assign(new Error(`${error.type} for topic ${topic}: ${error.message}`), { type: error.type, retriable: error.retriable });
+}
+
+function configEntry(value: string | null, source: number | undefined, isDefault: boolean, sensitive: boolean): ActualConfigEntry {
+  return {
+    value: value ?? null,
+    // Only TOPIC_CONFIG is the topic's own dynamic config; the other sources are defaults
+    // (DescribeConfigs v1+; v0 has no source and marks defaults with isDefault).
+    own: source !== undefined ? source === ConfigSource.TOPIC_CONFIG : !isDefault,
+    sensitive,
+  };
+}
+
+/** DescribeConfigs for many topics through kafkajs's admin: batched requests, a few in flight. */
 export async function describeTopicConfigs(admin: Admin, names: readonly string[]): Promise<Map<string, Map<string, ActualConfigEntry>>> {
   const out = new Map<string, Map<string, ActualConfigEntry>>();
   const batches = chunk(names, DESCRIBE_BATCH_SIZE);
@@ -40,23 +64,15 @@ export async function describeTopicConfigs(admin: Admin, names: readonly string[
     const response = await admin.describeConfigs({ includeSynonyms: false, resources: batch.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })) });
     for (const resource of response.resources) {
       const config = new Map<string, ActualConfigEntry>();
-      for (const entry of resource.configEntries) {
-        config.set(entry.configName, {
-          value: entry.configValue ?? null,
-          // Only TOPIC_CONFIG is the topic's own dynamic config; the other sources are defaults
-          // (DescribeConfigs v1+; v0 has no source and marks defaults with isDefault).
-          own: entry.configSource !== undefined ? entry.configSource === ConfigSource.TOPIC_CONFIG : !entry.isDefault,
-          sensitive: entry.isSensitive,
-        });
-      }
+      for (const entry of resource.configEntries) config.set(entry.configName, configEntry(entry.configValue, entry.configSource, entry.isDefault, entry.isSensitive));
       out.set(resource.resourceName, config);
     }
   });
   return out;
 }
 
-function fromMetadata(topic: ITopicMetadata): ActualTopic {
-  return { name: topic.name, partitions: topic.partitions.length, replicationFactor: replicationFactorOf(topic.partitions.map((partition) => partition.replicas.length)) };
+function fromPartitions(name: string, partitions: readonly PartitionState[]): ActualTopic {
+  return { name, partitions: partitions.length, replicationFactor: replicationFactorOf(partitions.map((partition) => partition.replicas.length)) };
 }
 
 /** The replica count most partitions have (a reassignment in progress may leave a few different). */

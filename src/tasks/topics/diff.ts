@@ -1,5 +1,6 @@
 import type { PlannedChange, Violation } from '../types.js';
 import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
+import { withLazySource } from '../shared/topic-declarations/model.js';
 import type { ActualTopic, DesiredTopic } from './model.js';
 import { collisionKey, isInternalTopic, topicNameProblem, topicNameWarning } from './names.js';
 import { inManagedScope, describePrefixes } from './scope.js';
@@ -129,7 +130,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
         continue;
       }
       declaredByCollisionKey.set(key, topic.name);
-      state.creates.push({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config, source: topic.source });
+      state.creates.push(withLazySource({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config }, () => topic.source));
       changes.push(creationChange(topic));
       continue;
     }
@@ -141,7 +142,7 @@ export function planTopicChanges(desired: readonly DesiredTopic[], cluster: Clus
       if (topic.partitions < actual.partitions) {
         violate(topic.name, 'partition-decrease', `partitions ${actual.partitions} → ${topic.partitions} is a decrease; Kafka cannot remove partitions. Create a new topic or keep ${actual.partitions}.`, topic.fieldSources?.partitions ?? topic.source);
       } else {
-        state.partitionIncreases.push({ name: topic.name, from: actual.partitions, to: topic.partitions, source: topic.source });
+        state.partitionIncreases.push(withLazySource({ name: topic.name, from: actual.partitions, to: topic.partitions }, () => topic.source));
         details.push(`partitions ${actual.partitions} → ${topic.partitions}`);
         lines.push('new partitions change which partition a key maps to; keyed records of the same key may land elsewhere from now on');
       }
@@ -187,7 +188,7 @@ function planConfigChange(topic: DesiredTopic, actual: ActualTopic, options: Top
   }
   if (changed.length === 0) return undefined;
   changed.sort((a, b) => a.key.localeCompare(b.key));
-  return { name: topic.name, source: topic.source, set: sortKeys(set), delete: pruned.sort(), changed };
+  return withLazySource({ name: topic.name, set: sortKeys(set), delete: pruned.sort(), changed }, () => topic.source);
 }
 
 function planDeletions(

@@ -28,9 +28,8 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
 
   async plan(ctx, section) {
     const desired = loadDesiredTopics(section, ctx.configDir);
-    const admin = await ctx.clients.admin();
     const names = desired.topics.map((topic) => topic.name);
-    const cluster = await readClusterTopics(admin, names).catch((error: unknown) => {
+    const cluster = await readClusterTopics(ctx.clients.kafkaAdmin(), names).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'read the topics and their configs');
     });
     const result = planTopicChanges(desired.topics, cluster, {
@@ -44,7 +43,8 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
     if (section.validateWithBroker) {
       const state = withoutRefusedTopics(result);
       const refusals = await validatePlanWithBroker({
-        admin,
+        // Connected only when a new topic or a partition increase needs it.
+        admin: () => ctx.clients.admin(),
         kafkaAdmin: ctx.clients.kafkaAdmin(),
         state,
         knownConfigKeys: cluster.knownConfigKeys,

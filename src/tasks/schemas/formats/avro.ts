@@ -1,4 +1,5 @@
-import avro from 'avsc';
+import type avro from 'avsc';
+import { lazyLibrary } from './lazy-library.js';
 
 /**
  * Avro schemas: a canonical form for comparison and registration, and validation with avsc.
@@ -9,6 +10,8 @@ import avro from 'avsc';
  * full names, a primitive written as { "type": "int" } becomes "int". Unlike Avro's Parsing
  * Canonical Form it keeps defaults, which compatibility depends on.
  */
+
+const avsc = lazyLibrary<typeof avro>('avsc');
 
 export const AVRO_PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 const NAMED_TYPES = new Set(['record', 'error', 'enum', 'fixed']);
@@ -138,7 +141,7 @@ export type AvroTypeRegistry = Record<string, avro.Type>;
 export function validateAvro(canonical: Json, referenced: AvroTypeRegistry): AvroTypeRegistry {
   const registry: AvroTypeRegistry = { ...referenced };
   // The Avro specification requires a name on records, enums and fixed types; avsc would accept none.
-  avro.Type.forSchema(canonical as avro.Schema, { registry, noAnonymousTypes: true });
+  avsc().Type.forSchema(canonical as avro.Schema, { registry, noAnonymousTypes: true });
   return registry;
 }
 

@@ -1,13 +1,17 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import type { Ajv, ErrorObject, Options } from 'ajv';
+import type { Ajv2019 } from 'ajv/dist/2019.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { FormatsPlugin } from 'ajv-formats';
+import { lazyLibrary } from './lazy-library.js';
 import { sortKeys } from '../json-text.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
+const ajvDraft07 = lazyLibrary<{ Ajv: typeof Ajv }>('ajv');
+const ajvDraft2019 = lazyLibrary<{ Ajv2019: typeof Ajv2019 }>('ajv/dist/2019.js');
+const ajvDraft2020 = lazyLibrary<{ Ajv2020: typeof Ajv2020 }>('ajv/dist/2020.js');
+// ajv-formats is CommonJS: its plugin is the module object itself (and its `default`).
+const ajvFormats = lazyLibrary<FormatsPlugin & { default?: FormatsPlugin }>('ajv-formats');
 
 const FIRST_KEYS = ['$schema', '$id', 'title', 'description', 'type'];
 
@@ -55,8 +59,9 @@ export function validateJsonSchema(schema: Json, documents: ReadonlyMap<string, 
   }
   const options: Options = { strict: false, allErrors: true, validateSchema: true, addUsedSchema: false };
   const draft = draftOf(schema);
-  const ajv = draft === '2020-12' ? new Ajv2020(options) : draft === '2019-09' ? new Ajv2019(options) : new Ajv(options);
-  addFormats(ajv);
+  const ajv = draft === '2020-12' ? new (ajvDraft2020().Ajv2020)(options) : draft === '2019-09' ? new (ajvDraft2019().Ajv2019)(options) : new (ajvDraft07().Ajv)(options);
+  const formats = ajvFormats();
+  (formats.default ?? formats)(ajv);
   if (!ajv.validateSchema(schema as object)) {
     const error = firstError(ajv.errors ?? []);
     throw new JsonSchemaProblem(`not a valid ${draft} JSON Schema: ${describe(error)}`, error?.instancePath ?? '');

@@ -1,5 +1,8 @@
-import protobuf from 'protobufjs';
+import type protobufTypes from 'protobufjs';
+import { lazyLibrary } from './lazy-library.js';
 import { stableStringify } from '../json-text.js';
+
+const loadProtobuf = lazyLibrary<typeof protobufTypes>('protobufjs');
 
 /** Imports every registry knows without a reference: protobuf's well-known types. */
 export function isWellKnownImport(name: string): boolean {
@@ -25,9 +28,9 @@ const PARSE_OPTIONS = { keepCase: true, alternateCommentMode: true } as const;
 
 /** Parses one .proto file on its own (imports are not resolved here). */
 export function parseProto(text: string): ParsedProto {
-  let parsed: protobuf.IParserResult;
+  let parsed: protobufTypes.IParserResult;
   try {
-    parsed = protobuf.parse(text, new protobuf.Root(), PARSE_OPTIONS);
+    parsed = loadProtobuf().parse(text, new (loadProtobuf().Root)(), PARSE_OPTIONS);
   } catch (error) {
     throw protoError(error);
   }
@@ -43,26 +46,26 @@ export function parseProto(text: string): ParsedProto {
  * import names to the text of the referenced schemas (and theirs, transitively).
  */
 export function validateProto(text: string, files: ReadonlyMap<string, string>): void {
-  const root = new protobuf.Root();
+  const root = new (loadProtobuf().Root)();
   const wellKnown = new Set<string>();
   const addWellKnown = (imports: readonly string[]) => {
     for (const name of imports) {
       if (!isWellKnownImport(name) || wellKnown.has(name)) continue;
       wellKnown.add(name);
-      const descriptor = protobuf.common.get(name) as { nested?: protobuf.INamespace['nested'] } | null;
+      const descriptor = loadProtobuf().common.get(name) as { nested?: protobufTypes.INamespace['nested'] } | null;
       if (descriptor?.nested) root.addJSON(descriptor.nested);
     }
   };
   for (const [name, fileText] of files) {
     try {
-      const parsed = protobuf.parse(fileText, root, PARSE_OPTIONS);
+      const parsed = loadProtobuf().parse(fileText, root, PARSE_OPTIONS);
       addWellKnown(parsed.imports ?? []);
     } catch (error) {
       throw new ProtoSyntaxError(`the referenced file ${name} does not parse together with the others: ${protoError(error).message}`, undefined);
     }
   }
   try {
-    const parsed = protobuf.parse(text, root, PARSE_OPTIONS);
+    const parsed = loadProtobuf().parse(text, root, PARSE_OPTIONS);
     addWellKnown(parsed.imports ?? []);
   } catch (error) {
     throw protoError(error);
@@ -80,7 +83,7 @@ function protoError(error: unknown): ProtoSyntaxError {
     // protobufjs's limits (util.nestingLimit, util.recursionLimit) copy protoc's
     // MaxMessageDeclarationNestingDepth and default_recursion_limit_.
     return new ProtoSyntaxError(
-      `the schema nests too deeply: at most ${protobuf.util.nestingLimit} levels of nested message declarations and ${protobuf.util.recursionLimit} levels of other nesting are read (protoc's limits); flatten it`,
+      `the schema nests too deeply: at most ${loadProtobuf().util.nestingLimit} levels of nested message declarations and ${loadProtobuf().util.recursionLimit} levels of other nesting are read (protoc's limits); flatten it`,
       undefined,
     );
   }

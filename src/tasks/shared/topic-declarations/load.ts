@@ -5,7 +5,7 @@ import { Partitions, ReplicationFactor, TopicConfigMap, TopicDefaults, type Topi
 import { normalizeConfigValue } from './config-values.js';
 import { isMapping, parseDocumentPart } from '../documents.js';
 import { expandFilePatterns, readInputFile, type InputFile } from '../files.js';
-import type { DesiredTopic, DesiredTopics, TopicFormat } from './model.js';
+import { withLazySource, type DesiredTopic, type DesiredTopics, type TopicFormat } from './model.js';
 import { isKafkaTopicDocument, isKubernetesDocument, parseKafkaTopic } from './strimzi.js';
 
 const TopicEntry = z.strictObject({
@@ -36,11 +36,12 @@ export function loadDesiredTopics(section: TopicDeclarationSource, configDir: st
   const files = expandFilePatterns(section.files, configDir, 'topics.files');
   const sectionDefaults = normalizeDefaults(section.defaults, (path, problem) => `topics.defaults.${formatPath(path)} ${problem}.`);
   const out: DesiredTopics = { topics: [], unmanaged: [], files: files.map((file) => file.shown), warnings: [] };
-  const declaredAt = new Map<string, string>();
-  const remember = (name: string, source: string) => {
+  // Positions are located only for an error: see withLazySource.
+  const declaredAt = new Map<string, () => string>();
+  const remember = (name: string, source: () => string) => {
     const earlier = declaredAt.get(name);
     if (earlier !== undefined) {
-      throw new ConfigError(`topic ${name} is declared twice: at ${earlier} and at ${source}. Keep one declaration.`);
+      throw new ConfigError(`topic ${name} is declared twice: at ${earlier()} and at ${source()}. Keep one declaration.`);
     }
     declaredAt.set(name, source);
   };
@@ -54,17 +55,16 @@ export function loadDesiredTopics(section: TopicDeclarationSource, configDir: st
         if (!isKafkaTopicDocument(value)) continue;
         refuseInterpolation(doc);
         const topic = parseKafkaTopic(doc, value);
-        const source = doc.locate([]);
+        const source = () => doc.locate([]);
         remember(topic.name, source);
         if (!topic.managed) {
-          out.unmanaged.push({ name: topic.name, source });
-          out.warnings.push(`topic ${topic.name} (${source}): the KafkaTopic is annotated strimzi.io/managed: "false"; synchook leaves the topic alone.`);
+          out.unmanaged.push({ name: topic.name, source: source() });
+          out.warnings.push(`topic ${topic.name} (${source()}): the KafkaTopic is annotated strimzi.io/managed: "false"; synchook leaves the topic alone.`);
           continue;
         }
-        out.topics.push({
-          ...buildTopic({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config }, sectionDefaults, { doc, path: ['spec'], source, format: topic.format }),
-          fieldSources: strimziFieldSources(doc, topic),
-        });
+        const desired = buildTopic({ name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config }, sectionDefaults, { doc, path: ['spec'], source, format: topic.format });
+        let fieldSources: DesiredTopic['fieldSources'];
+        out.topics.push(Object.defineProperty(desired, 'fieldSources', { enumerable: true, get: () => (fieldSources ??= strimziFieldSources(doc, topic)) }));
         continue;
       }
       if (!('topics' in value)) {
@@ -74,7 +74,7 @@ export function loadDesiredTopics(section: TopicDeclarationSource, configDir: st
       const parsed = parseDocumentPart(TopicFile, doc, value);
       const fileDefaults = mergeDefaults(sectionDefaults, normalizeDefaults(parsed.defaults, (path, problem) => `${doc.locate(['defaults', ...path])}: defaults.${formatPath(path)} ${problem}.`));
       parsed.topics.forEach((entry, index) => {
-        const source = doc.locate(['topics', index]);
+        const source = () => doc.locate(['topics', index]);
         remember(entry.name, source);
         out.topics.push(buildTopic(entry, fileDefaults, { doc, path: ['topics', index], source, format: 'synchook' }));
       });
@@ -102,7 +102,7 @@ function readDocuments(file: InputFile): ParsedYaml[] {
 function buildTopic(
   entry: { name: string; partitions?: number; replicationFactor?: number; config?: Record<string, unknown> },
   defaults: Defaults,
-  where: { doc: ParsedYaml; path: PropertyKey[]; source: string; format: TopicFormat },
+  where: { doc: ParsedYaml; path: PropertyKey[]; source: () => string; format: TopicFormat },
 ): DesiredTopic {
   const config: Record<string, string> = { ...defaults.config };
   for (const [key, raw] of Object.entries(entry.config ?? {})) {
@@ -113,15 +113,17 @@ function buildTopic(
     }
     config[key] = normalized.value;
   }
-  return {
-    name: entry.name,
-    partitions: entry.partitions ?? defaults.partitions,
-    replicationFactor: entry.replicationFactor ?? defaults.replicationFactor,
-    config,
-    source: where.source,
-    file: where.doc.file,
-    format: where.format,
-  };
+  return withLazySource(
+    {
+      name: entry.name,
+      partitions: entry.partitions ?? defaults.partitions,
+      replicationFactor: entry.replicationFactor ?? defaults.replicationFactor,
+      config,
+      file: where.doc.file,
+      format: where.format,
+    },
+    where.source,
+  );
 }
 
 function normalizeDefaults(defaults: z.output<typeof TopicDefaults> | undefined, describe: (path: PropertyKey[], problem: string) => string): Defaults {

@@ -32,3 +32,13 @@ export interface DesiredTopics {
   files: string[];
   warnings: string[];
 }
+
+/**
+ * Gives `target` a `source` read from `from` only when someone reads it: a declaration's position
+ * needs a second, slower parse of its file (src/config/yaml.ts), which a run that reports nothing
+ * about the topic never pays.
+ */
+export function withLazySource<T extends object>(target: T, source: () => string): T & { readonly source: string } {
+  let value: string | undefined;
+  return Object.defineProperty(target, 'source', { enumerable: true, configurable: true, get: () => (value ??= source()) }) as T & { readonly source: string };
+}
