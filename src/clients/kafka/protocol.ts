@@ -13,15 +13,19 @@ export interface ProtocolEncoder {
   writeInt8(value: number): ProtocolEncoder;
   writeInt16(value: number): ProtocolEncoder;
   writeInt32(value: number): ProtocolEncoder;
+  writeDouble(value: number): ProtocolEncoder;
   writeBoolean(value: boolean): ProtocolEncoder;
   writeString(value: string | null): ProtocolEncoder;
   writeArray(items: ProtocolEncoder[]): ProtocolEncoder;
+  /** Appends another encoder's bytes as they are (a struct inside a struct). */
+  writeEncoder(value: ProtocolEncoder): ProtocolEncoder;
 }
 
 export interface ProtocolDecoder {
   readInt8(): number;
   readInt16(): number;
   readInt32(): number;
+  readDouble(): number;
   readString(): string | null;
   readArray<T>(read: (decoder: ProtocolDecoder) => T): T[];
 }
@@ -64,6 +68,13 @@ export function kafkajsRequest<Args, Response>(name: string): RequestDefinition<
   const definition = kafkajsRequests.requests[name];
   if (!definition) throw new Error(`kafkajs has no request named ${name}`);
   return definition as RequestDefinition<Args, Response>;
+}
+
+/** kafkajs's error for a Kafka error code, with the broker's message when it sent one: the classifier reads its type. */
+export function protocolErrorObject(code: number, brokerMessage?: string | null): Error & { type: string; code: number; retriable: boolean } {
+  const error = protocolErrors.createErrorFromCode(code);
+  if (brokerMessage) error.message = `${error.message} (${brokerMessage})`;
+  return error;
 }
 
 /** The protocol error name and kafkajs's description of a Kafka error code (0 is no error). */
