@@ -10,7 +10,9 @@ import { createKafkaAdmin, quotaEntityKey, type KafkaAdmin } from '../../src/cli
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { runPhase } from '../../src/runner.js';
+import { describeAcl, readClusterAcls } from '../../src/tasks/acls/index.js';
 import { quotasTask } from '../../src/tasks/quotas/index.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/topics/kafka-enums.js';
 import { harness } from '../harness/index.js';
 import { runCli } from '../harness/run-cli.js';
 
@@ -24,9 +26,14 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  const ours = (await admin.describeClientQuotas()).filter((quota) => [quota.entity.user, quota.entity.clientId].some((name) => name?.startsWith(RUN)));
+  const ours = (await admin.describeClientQuotas()).filter((quota) => [quota.entity.user, quota.entity.clientId].some((name) => name?.replace(/^CN=/, '').startsWith(RUN)));
   if (ours.length > 0) await admin.alterClientQuotas(ours.map((quota) => ({ entity: quota.entity, set: {}, remove: Object.keys(quota.values) })));
   await admin.close();
+  const kafka = new Kafka({ brokers: [harness().kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await kafka.connect();
+  const any = { resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+  await kafka.deleteAcls({ filters: [`User:${RUN}shop`, `User:CN=${RUN}audit`].map((principal) => ({ ...any, principal })) }).catch(() => undefined);
+  await kafka.disconnect();
 });
 
 function workspace(section: string, quotas: string): string {
@@ -53,6 +60,17 @@ async function runCounted(dir: string): Promise<{ exitCode: number; requests: st
     return { exitCode: summary.exitCode, requests };
   } finally {
     await perItem.close();
+  }
+}
+
+async function aclsOf(principals: string[]): Promise<string[]> {
+  const kafka = new Kafka({ brokers: [harness().kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await kafka.connect();
+  try {
+    const { bindings } = await readClusterAcls(kafka);
+    return bindings.filter((binding) => principals.includes(binding.principal)).map(describeAcl).sort();
+  } finally {
+    await kafka.disconnect();
   }
 }
 
@@ -136,6 +154,71 @@ describe(`quotas task against Kafka ${VERSION}`, () => {
     expect(applied.stdout).toContain(`- quota user ${gone}`);
     expect(await quotasOf({ user: gone })).toBeUndefined();
     expect(await quotasOf({ user: kept })).toEqual({ consumer_byte_rate: 8192 });
+  });
+
+  it('reads Strimzi KafkaUser resources (v1beta2 and v1): their ACLs and quotas are applied, and a rerun changes nothing', async () => {
+    const scram = `${RUN}shop`;
+    const tls = `${RUN}audit`;
+    const users = `apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaUser
+metadata:
+  name: ${scram}
+  labels: { strimzi.io/cluster: my-cluster }
+spec:
+  authentication: { type: scram-sha-512 }
+  authorization:
+    type: simple
+    acls:
+      - resource: { type: topic, name: ${RUN}orders, patternType: literal }
+        operation: Write
+      - resource: { type: group, name: ${RUN}shop, patternType: prefix }
+        operations: [Read]
+  quotas:
+    producerByteRate: 1048576
+    requestPercentage: 25
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: ${tls}
+spec:
+  authentication: { type: tls }
+  authorization:
+    type: simple
+    acls:
+      - resource: { type: topic, name: ${RUN}orders }
+        operations: [Read, Describe]
+  quotas:
+    consumerByteRate: 2097152
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'synchook-kafkauser-it-'));
+    writeFileSync(join(dir, 'synchook.yaml'), `cluster:\n  brokers: ["${harness().kafka.bootstrap}"]\n  retries: 2\nacls:\n  files: [users.yaml]\nquotas:\n  files: [users.yaml]\n`);
+    writeFileSync(join(dir, 'users.yaml'), users);
+    const applied = await cli(dir, 'presync');
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`+ acl ALLOW User:${scram} WRITE TOPIC ${RUN}orders: KafkaUser ${scram}`);
+    expect(applied.stdout).toContain(`+ acl ALLOW User:CN=${tls} DESCRIBE TOPIC ${RUN}orders: KafkaUser ${tls}`);
+    expect(applied.stdout + applied.stderr).not.toContain("Strimzi's User Operator makes its ACLs");
+    expect(await quotasOf({ user: scram })).toEqual({ producer_byte_rate: 1048576, request_percentage: 25 });
+    expect(await quotasOf({ user: `CN=${tls}` })).toEqual({ consumer_byte_rate: 2097152 });
+    const acls = await aclsOf([`User:${scram}`, `User:CN=${tls}`]);
+    expect(acls).toEqual(
+      [
+        `ALLOW User:${scram} WRITE TOPIC ${RUN}orders`,
+        `ALLOW User:${scram} READ GROUP prefix ${RUN}shop`,
+        `ALLOW User:CN=${tls} READ TOPIC ${RUN}orders`,
+        `ALLOW User:CN=${tls} DESCRIBE TOPIC ${RUN}orders`,
+      ].sort(),
+    );
+    const again = await cli(dir, 'presync');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/acls\s+no changes \(4 ACLs declared\)/);
+    expect(again.stdout).toMatch(/quotas\s+no changes \(2 quotas declared\)/);
+
+    writeFileSync(join(dir, 'users.yaml'), users.replace('operation: Write', 'operation: Wrte'));
+    const bad = await cli(dir, 'plan');
+    expect(bad.code).toBe(2);
+    expect(bad.stdout + bad.stderr).toMatch(/users\.yaml:12:20: spec\.authorization\.acls\[0\]\.operation: expected one of Read, Write/);
   });
 
   it('bad declarations exit 2 naming the file, line and key, and change nothing', async () => {

@@ -5,6 +5,7 @@ import { ConfigError } from '../../errors.js';
 import { quotaEntityKey, type QuotaEntity } from '../../clients/kafka/admin.js';
 import { isMapping, parseDocumentPart } from '../topics/documents.js';
 import { expandFilePatterns, readInputFile } from '../topics/files.js';
+import { isKafkaUser, readKafkaUser } from '../shared/strimzi-kafka-user.js';
 import type { QuotasSection } from './config.js';
 import { DEFAULT_ENTITY_NAME, describeEntity, QUOTA_KEYS, type DesiredQuota, type QuotaFileKey } from './model.js';
 
@@ -50,27 +51,35 @@ function entityName(name: string | undefined): string | null | undefined {
 export function loadDesiredQuotas(section: Pick<QuotasSection, 'files'>, configDir: string): DesiredQuotas {
   const files = expandFilePatterns(section.files, configDir, 'quotas.files');
   const byEntity = new Map<string, DesiredQuota>();
+  const declare = (entity: QuotaEntity, quota: Partial<Record<QuotaFileKey, number>>, source: string) => {
+    const key = quotaEntityKey(entity);
+    const earlier = byEntity.get(key);
+    if (earlier) throw new ConfigError(`${source}: the quota of ${describeEntity(entity)} is declared twice (first at ${earlier.source}). Keep one declaration.`);
+    const values: Record<string, number> = {};
+    for (const [fileKey, kafkaKey] of Object.entries(QUOTA_KEYS)) {
+      const value = quota[fileKey as QuotaFileKey];
+      if (value !== undefined) values[kafkaKey] = value;
+    }
+    byEntity.set(key, { entity, values, source });
+  };
   for (const file of files) {
     for (const doc of parseYamlDocuments(file.shown, readInputFile(file))) {
       if (!isMapping(doc.value)) throw new ConfigError(`${doc.locate([])}: expected a mapping with a "quotas:" list.`);
-      // Kubernetes resources next to the quota files are not quota declarations.
+      if (isKafkaUser(doc.value)) {
+        // A Strimzi KafkaUser's spec.quotas: the quotas of its user (the same key names).
+        const user = readKafkaUser(doc);
+        if (user.quotas && Object.keys(user.quotas).length > 0) declare({ user: user.quotaUser }, user.quotas, doc.locate(['spec', 'quotas']));
+        continue;
+      }
+      // Other Kubernetes resources next to the quota files are not quota declarations.
       if ('apiVersion' in doc.value || 'kind' in doc.value) continue;
       refuseInterpolation(doc);
       const parsed = parseDocumentPart(QuotaFile, doc, doc.value);
       parsed.quotas.forEach((quota, index) => {
-        const source = doc.locate(['quotas', index]);
         const entity: QuotaEntity = {};
         if (quota.user !== undefined) entity.user = entityName(quota.user);
         if (quota.clientId !== undefined) entity.clientId = entityName(quota.clientId);
-        const key = quotaEntityKey(entity);
-        const earlier = byEntity.get(key);
-        if (earlier) throw new ConfigError(`${source}: the quota of ${describeEntity(entity)} is declared twice (first at ${earlier.source}). Keep one declaration.`);
-        const values: Record<string, number> = {};
-        for (const [fileKey, kafkaKey] of Object.entries(QUOTA_KEYS)) {
-          const value = quota[fileKey as QuotaFileKey];
-          if (value !== undefined) values[kafkaKey] = value;
-        }
-        byEntity.set(key, { entity, values, source });
+        declare(entity, quota, doc.locate(['quotas', index]));
       });
     }
   }
