@@ -26,6 +26,19 @@ export const NonEmptyString = z.string().min(1, { message: 'must not be empty' }
 /** A path to a file, relative to the config file's folder. */
 export const FilePath = NonEmptyString.meta({ description: 'A file path, relative to the folder of the config file.' });
 
+/** The `files` key of a declaration section: one path or glob, or a list of them. */
+export const DeclarationFiles = z
+  .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** A name prefix or a list of them (`managedPrefix`): the names a config owns. */
+export const NamePrefixes = z
+  .union([NonEmptyString, z.array(NonEmptyString).min(1, { error: 'list at least one prefix, or remove the key' })])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** What happens to a managed resource that is no longer declared. */
+export const DeleteMode = z.enum(['forbid', 'managed']).default('forbid');
+
 /**
  * A secret given inline (usually `${ENV_VAR}`) or as a file, so that a Kubernetes Secret can be
  * mounted as a file. Exactly one of the two. The loader reads the file into the inline key.

@@ -1,5 +1,6 @@
 import { aclsTask } from './acls/index.js';
 import { healthTask } from './health/index.js';
+import { quotasTask } from './quotas/index.js';
 import { schemasTask } from './schemas/index.js';
 import { smokeTask } from './smoke/index.js';
 import { terraformTask } from './terraform/index.js';
@@ -15,6 +16,7 @@ export const TASKS_BY_KEY = {
   schemas: schemasTask,
   topics: topicsTask,
   acls: aclsTask,
+  quotas: quotasTask,
   terraform: terraformTask,
   smoke: smokeTask,
   health: healthTask,

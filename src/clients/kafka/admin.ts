@@ -15,6 +15,7 @@ import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyKafkaError, kafkaErrorType, kindOfType, rootMessage, type KafkaErrorKind } from './errors.js';
 import { ConfigOperation, INCREMENTAL_ALTER_CONFIGS_API_KEY, IncrementalAlterConfigs, type IncrementalConfigResource } from './incremental-alter-configs.js';
+import { ALTER_CLIENT_QUOTAS_API_KEY, AlterClientQuotas, DESCRIBE_CLIENT_QUOTAS_API_KEY, DescribeClientQuotas, type QuotaEntityPart } from './client-quotas.js';
 import { createProtocolCluster, kafkajsRequest, protocolError, protocolErrorInstance, sendUnparsed, type ProtocolBroker, type ProtocolCluster } from './protocol.js';
 
 export interface KafkaItemError {
@@ -127,6 +128,51 @@ interface ListedTopic {
   partitions: PartitionState[];
 }
 
+/** A client-quota entity: user, client-id, or both; a `null` name is the default entity of its type. */
+export interface QuotaEntity {
+  user?: string | null;
+  clientId?: string | null;
+}
+
+export interface ClientQuotas {
+  entity: QuotaEntity;
+  /** Quota keys (producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate) and values. */
+  values: Record<string, number>;
+}
+
+/** Keys to set and keys to remove on one quota entity. */
+export interface ClientQuotaAlteration {
+  entity: QuotaEntity;
+  set: Readonly<Record<string, number>>;
+  remove: readonly string[];
+}
+
+/** One stable text per entity, the key of per-entity results: `user=orders-app,client-id=<default>`. */
+export function quotaEntityKey(entity: QuotaEntity): string {
+  const parts: string[] = [];
+  if (entity.user !== undefined) parts.push(`user=${entity.user ?? '<default>'}`);
+  if (entity.clientId !== undefined) parts.push(`client-id=${entity.clientId ?? '<default>'}`);
+  return parts.join(',');
+}
+
+function toEntityParts(entity: QuotaEntity): QuotaEntityPart[] {
+  const parts: QuotaEntityPart[] = [];
+  if (entity.user !== undefined) parts.push({ entityType: 'user', entityName: entity.user });
+  if (entity.clientId !== undefined) parts.push({ entityType: 'client-id', entityName: entity.clientId });
+  return parts;
+}
+
+/** The entity of a described quota, or undefined for entity types synchook does not manage (ip). */
+function fromEntityParts(parts: QuotaEntityPart[]): QuotaEntity | undefined {
+  const entity: QuotaEntity = {};
+  for (const part of parts) {
+    if (part.entityType === 'user') entity.user = part.entityName;
+    else if (part.entityType === 'client-id') entity.clientId = part.entityName;
+    else return undefined;
+  }
+  return entity;
+}
+
 export interface KafkaAdmin {
   createTopics(topics: readonly NewTopic[], options: { timeoutMs: number; validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** IncrementalAlterConfigs: SET the given keys, DELETE the others named; nothing else on the topic changes. */
@@ -159,6 +205,10 @@ export interface KafkaAdmin {
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   /** DeleteGroups of one group, at its coordinator. */
   deleteGroup(groupId: string): Promise<ItemResult>;
+  /** Every user, client-id and user+client-id quota the cluster holds (ip quotas are left out). */
+  describeClientQuotas(): Promise<ClientQuotas[]>;
+  /** AlterClientQuotas: per entity, SET the given keys and remove the others named; keyed by quotaEntityKey(). */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[], options?: { validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   close(): Promise<void>;
 }
 
@@ -558,6 +608,38 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
               : { ok: false, error: itemError(resource.errorCode, resource.errorMessage) },
           );
         }
+      }
+      return results;
+    },
+
+    async describeClientQuotas() {
+      // No component and strict false: every entity (Kafka's ClientQuotaFilter.all()).
+      const response = await onController('DescribeClientQuotas', (broker) =>
+        sendUnparsed(broker, broker.lookupRequest(DESCRIBE_CLIENT_QUOTAS_API_KEY, DescribeClientQuotas)({ components: [], strict: false })),
+      );
+      throwIfFailed(response.errorCode, response.errorMessage);
+      const quotas: ClientQuotas[] = [];
+      for (const entry of response.entries) {
+        const entity = fromEntityParts(entry.entity);
+        if (entity) quotas.push({ entity, values: Object.fromEntries(entry.values.map((value) => [value.key, value.value])) });
+      }
+      return quotas;
+    },
+
+    async alterClientQuotas(alterations, { validateOnly = false } = {}) {
+      const results = new Map<string, ItemResult>();
+      if (alterations.length === 0) return results;
+      const entries = alterations.map((alteration) => ({
+        entity: toEntityParts(alteration.entity),
+        ops: [
+          ...Object.entries(alteration.set).map(([key, value]) => ({ key, value, remove: false })),
+          ...alteration.remove.map((key) => ({ key, value: 0, remove: true })),
+        ],
+      }));
+      const response = await onController('AlterClientQuotas', (broker) => sendUnparsed(broker, broker.lookupRequest(ALTER_CLIENT_QUOTAS_API_KEY, AlterClientQuotas)({ entries, validateOnly })));
+      for (const item of response.entries) {
+        const entity = fromEntityParts(item.entity) ?? {};
+        results.set(quotaEntityKey(entity), item.errorCode === 0 ? { ok: true } : { ok: false, error: itemError(item.errorCode, item.errorMessage) });
       }
       return results;
     },

@@ -13,15 +13,19 @@ export interface ProtocolEncoder {
   writeInt8(value: number): ProtocolEncoder;
   writeInt16(value: number): ProtocolEncoder;
   writeInt32(value: number): ProtocolEncoder;
+  writeDouble(value: number): ProtocolEncoder;
   writeBoolean(value: boolean): ProtocolEncoder;
   writeString(value: string | null): ProtocolEncoder;
   writeArray(items: ProtocolEncoder[]): ProtocolEncoder;
+  /** Appends another encoder's bytes as they are (a struct inside a struct). */
+  writeEncoder(value: ProtocolEncoder): ProtocolEncoder;
 }
 
 export interface ProtocolDecoder {
   readInt8(): number;
   readInt16(): number;
   readInt32(): number;
+  readDouble(): number;
   readString(): string | null;
   readArray<T>(read: (decoder: ProtocolDecoder) => T): T[];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FilePath, NonEmptyString } from '../../config/common.js';
+import { DeclarationFiles, DeleteMode, NonEmptyString } from '../../config/common.js';
 import { principalProblem } from './model.js';
 
 const Principal = NonEmptyString.superRefine((value, ctx) => {
@@ -8,18 +8,12 @@ const Principal = NonEmptyString.superRefine((value, ctx) => {
 });
 
 export const AclsSection = z.strictObject({
-  files: z
-    .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])
-    .transform((value) => (Array.isArray(value) ? value : [value]))
-    .meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications.' }),
+  files: DeclarationFiles.meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications.' }),
   managedPrincipals: z
     .array(Principal)
     .min(1, { error: 'list at least one principal, or remove the key to manage the principals the files declare' })
     .optional()
     .meta({ description: 'The principals whose ACLs this config owns (User:orders-app). Default: every principal the files declare. ACLs of other principals are never touched.' }),
-  delete: z
-    .enum(['forbid', 'managed'])
-    .default('forbid')
-    .meta({ description: 'forbid (default): an ACL of a managed principal that is no longer declared stops the sync. managed: it is deleted.' }),
+  delete: DeleteMode.meta({ description: 'forbid (default): an ACL of a managed principal that is no longer declared stops the sync. managed: it is deleted.' }),
 });
 export type AclsSection = z.output<typeof AclsSection>;

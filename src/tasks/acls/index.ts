@@ -35,7 +35,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
     const managed = new Set(managedPrincipals);
     const warnings = [
       ...desired.warnings,
-      ...strimziOwnedWarnings(managedPrincipals, ctx.configDir),
+      ...strimziOwnedWarnings(managedPrincipals, ctx.configDir, desired.kafkaUsers),
       ...cluster.unknown
         .filter((acl) => managed.has(acl.principal))
         .map((acl) => `ACL ${acl.description} uses a resource type or operation synchook cannot manage; it is left alone.`),
@@ -87,7 +87,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
         ...desired.applications.map((app) => `application ${app.principal} (${app.source}) → ${app.acls} ACLs`),
       ],
       violations: result.violations,
-      warnings: [...desired.warnings, ...strimziOwnedWarnings(managedPrincipals, ctx.configDir)],
+      warnings: [...desired.warnings, ...strimziOwnedWarnings(managedPrincipals, ctx.configDir, desired.kafkaUsers)],
     };
   },
 });

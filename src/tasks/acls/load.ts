@@ -4,6 +4,7 @@ import { parseYamlDocuments, refuseInterpolation } from '../../config/yaml.js';
 import { ConfigError } from '../../errors.js';
 import { isMapping, parseDocumentPart } from '../shared/documents.js';
 import { expandFilePatterns, readInputFile } from '../shared/files.js';
+import { isKafkaUser, readKafkaUser } from '../shared/strimzi-kafka-user.js';
 import type { AclsSection } from './config.js';
 import {
   aclKey,
@@ -111,6 +112,8 @@ export interface DesiredAcls {
   warnings: string[];
   /** Per application: its principal, where it is declared and how many ACLs it expands to. */
   applications: Array<{ principal: string; source: string; acls: number }>;
+  /** Principals whose ACLs come from a Strimzi KafkaUser's spec.authorization in these files. */
+  kafkaUsers: string[];
 }
 
 /**
@@ -122,7 +125,7 @@ export function loadDesiredAcls(section: Pick<AclsSection, 'files'>, configDir: 
   const files = expandFilePatterns(section.files, configDir, 'acls.files');
   const byKey = new Map<string, DesiredAcl>();
   const principals = new Set<string>();
-  const out: DesiredAcls = { acls: [], principals: [], files: files.map((file) => file.shown), warnings: [], applications: [] };
+  const out: DesiredAcls = { acls: [], principals: [], files: files.map((file) => file.shown), warnings: [], applications: [], kafkaUsers: [] };
   const add = (acl: DesiredAcl) => {
     principals.add(acl.binding.principal);
     const key = aclKey(acl.binding);
@@ -136,7 +139,33 @@ export function loadDesiredAcls(section: Pick<AclsSection, 'files'>, configDir: 
   for (const file of files) {
     for (const doc of parseYamlDocuments(file.shown, readInputFile(file))) {
       if (!isMapping(doc.value)) throw new ConfigError(`${doc.locate([])}: expected a mapping with an "acls:" or "applications:" list.`);
-      // Kubernetes resources (a KafkaUser next to the topics, say) are not ACL declarations.
+      if (isKafkaUser(doc.value)) {
+        // A KafkaUser's authorization is the whole ACL set of its user, as Strimzi's User Operator
+        // applies it; without an authorization section it declares no ACL here.
+        const user = readKafkaUser(doc);
+        if (!user.acls) continue;
+        out.kafkaUsers.push(user.principal);
+        principals.add(user.principal);
+        for (const rule of user.acls) {
+          for (const operation of rule.operations) {
+            add({
+              binding: {
+                principal: user.principal,
+                host: rule.host,
+                resourceType: rule.resourceType,
+                resourceName: rule.resourceType === 'CLUSTER' ? CLUSTER_RESOURCE_NAME : rule.resourceName!,
+                patternType: rule.patternType,
+                operation: operation as AclOperation,
+                permission: rule.permission,
+              },
+              source: rule.source,
+              reasons: [`KafkaUser ${user.name}`],
+            });
+          }
+        }
+        continue;
+      }
+      // Other Kubernetes resources (a KafkaTopic next to the ACLs, say) are not ACL declarations.
       if ('apiVersion' in doc.value || 'kind' in doc.value) continue;
       refuseInterpolation(doc);
       const parsed = parseDocumentPart(AclFile, doc, doc.value);

@@ -45,13 +45,17 @@ export function strimziUsers(configDir: string): StrimziUser[] {
   return users;
 }
 
-/** One warning per managed principal that a KafkaUser in the config folder declares. */
-export function strimziOwnedWarnings(managedPrincipals: string[], configDir: string): string[] {
+/**
+ * One warning per managed principal that a KafkaUser in the config folder declares, unless the ACL
+ * files read that KafkaUser's authorization (then synchook and the User Operator apply the same set).
+ */
+export function strimziOwnedWarnings(managedPrincipals: string[], configDir: string, readAsDeclarations: readonly string[] = []): string[] {
   const managed = new Set(managedPrincipals);
+  const read = new Set(readAsDeclarations);
   return strimziUsers(configDir)
-    .filter((user) => managed.has(user.principal))
+    .filter((user) => managed.has(user.principal) && !read.has(user.principal))
     .map(
       (user) =>
-        `${user.principal} is declared by KafkaUser ${user.name} (${user.file}): Strimzi's User Operator makes its ACLs exactly the KafkaUser's authorization section and deletes the ACLs synchook applies. Declare its ACLs in the KafkaUser, or drop it from acls.`,
+        `${user.principal} is declared by KafkaUser ${user.name} (${user.file}): Strimzi's User Operator makes its ACLs exactly the KafkaUser's authorization section and deletes the ACLs synchook applies. Declare its ACLs in the KafkaUser's spec.authorization and add its file to acls.files (synchook then applies the same ACLs), or drop the principal from acls.`,
     );
 }

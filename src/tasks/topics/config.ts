@@ -1,24 +1,13 @@
 import { z } from 'zod';
-import { Duration, FilePath, NonEmptyString } from '../../config/common.js';
+import { DeclarationFiles, DeleteMode, Duration, NamePrefixes } from '../../config/common.js';
 import { TopicDefaults } from '../shared/topic-declarations/schema.js';
-
-const FileList = z
-  .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])
-  .transform((value) => (Array.isArray(value) ? value : [value]));
 
 export const TopicsSection = z
   .strictObject({
-    files: FileList.meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources.' }),
+    files: DeclarationFiles.meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources.' }),
     defaults: TopicDefaults.optional(),
-    managedPrefix: z
-      .union([NonEmptyString, z.array(NonEmptyString).min(1, { error: 'list at least one prefix, or remove the key' })])
-      .transform((value) => (Array.isArray(value) ? value : [value]))
-      .optional()
-      .meta({ description: 'The topic names this config owns ("orders." or a list). Declared topics must fall inside it; undeclared topics inside it are deletion candidates.' }),
-    delete: z
-      .enum(['forbid', 'managed'])
-      .default('forbid')
-      .meta({ description: 'forbid (default): a topic under managedPrefix that is no longer declared stops the sync. managed: it is deleted.' }),
+    managedPrefix: NamePrefixes.optional().meta({ description: 'The topic names this config owns ("orders." or a list). Declared topics must fall inside it; undeclared topics inside it are deletion candidates.' }),
+    delete: DeleteMode.meta({ description: 'forbid (default): a topic under managedPrefix that is no longer declared stops the sync. managed: it is deleted.' }),
     prune: z.boolean().default(false).meta({ description: "Revert config keys set on a topic but not declared (removed from the file, or set by hand) to the broker default. Off: such keys are left alone." }),
     validateWithBroker: z.boolean().default(true).meta({ description: 'Let the broker judge new topics and config changes in the plan (validate-only requests). Off: only local checks.' }),
     settleTimeout: Duration.prefault('2m').meta({ description: 'How long apply keeps waiting without progress until the broker serves the changes (a leader for every new partition, the new configs, deleted topics gone); the wait goes on as long as topics keep becoming ready, within the task deadline. Past it: exit 3.' }),

@@ -48,7 +48,7 @@ describe('KafkaUsers next to the config', () => {
     const report = await aclsTask.validate!({ config: {} as never, configDir: dir, log: createLogger({ level: 'silent' }) }, { files: ['acls.yaml'], delete: 'forbid' } as never);
     const warnings = report.warnings.filter((warning) => warning.includes('KafkaUser'));
     expect(warnings).toEqual([
-      "User:orders-app is declared by KafkaUser orders-app (users.yaml): Strimzi's User Operator makes its ACLs exactly the KafkaUser's authorization section and deletes the ACLs synchook applies. Declare its ACLs in the KafkaUser, or drop it from acls.",
+      "User:orders-app is declared by KafkaUser orders-app (users.yaml): Strimzi's User Operator makes its ACLs exactly the KafkaUser's authorization section and deletes the ACLs synchook applies. Declare its ACLs in the KafkaUser's spec.authorization and add its file to acls.files (synchook then applies the same ACLs), or drop the principal from acls.",
     ]);
   });
 
