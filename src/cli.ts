@@ -161,8 +161,13 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .command(
       'plan',
       'Show what PreSync would change, read-only (for pull requests)',
-      (y) => y.option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' }).option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined })),
+      (y) =>
+        y
+          .option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' })
+          .option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' })
+          .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 11 when the plan has changes (0 only when there are none); for drift checks' })
+          .option('drift-status', { type: 'boolean', default: false, describe: 'Report the verdict as one commit status <report.github.context>/drift on the deployed commit' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined, detailedExitcode: args['detailed-exitcode'] as boolean, driftStatus: args['drift-status'] as boolean })),
     )
     .command(
       'run <tasks..>',

@@ -7,6 +7,7 @@ import type { GitHubAuth, GitHubClient } from './github/client.js';
 import { gitHubError } from './github/errors.js';
 import { createCheckRunReporter } from './github/check-run.js';
 import { createDeploymentReporter } from './github/deployments.js';
+import { createDriftStatusReporter } from './github/drift.js';
 import { createGitHubStatusReporter } from './github/reporter.js';
 import { renderTemplate, type TemplateValues } from './github/template.js';
 import { discoverCommit, givenCommit, kubernetesAccess, type CommitSource } from './sha/resolve.js';
@@ -24,6 +25,8 @@ export interface ReporterOptions {
   signal?: AbortSignal;
   /** Where the pod's ServiceAccount is mounted (tests). */
   serviceAccountDir?: string;
+  /** `plan --drift-status`: the plan's verdict as one commit status <context>/drift. */
+  driftStatus?: boolean;
 }
 
 /** A reporter that can say whether it failed in a way that must fail the run, and what it did. */
@@ -43,7 +46,9 @@ export async function createReporters(options: ReporterOptions): Promise<Reporte
   const github = (options.loaded.config as { report?: ReportConfig }).report?.github;
   // `synchook plan` is read-only: no statuses or deployments, only the check run with the plan.
   const planOnly = options.mode === 'plan';
-  if (!github || (planOnly && !github.checkRun?.enabled)) return [];
+  const drift = planOnly && Boolean(options.driftStatus);
+  if (drift && !github) throw new ConfigError('--drift-status reports to GitHub: add report.github (repository, tokenFile, sha) to the config.');
+  if (!github || (planOnly && !github.checkRun?.enabled && !drift)) return [];
   const log = options.log.child({ reporter: 'github' });
   const skip = (error: SynchookError): Reporter[] => {
     if (github.required) throw error;
@@ -105,6 +110,18 @@ export async function createReporters(options: ReporterOptions): Promise<Reporte
       finishOn: deployments.finishOn,
       required: github.required,
       dryRun: Boolean(options.dryRun),
+      timeoutMs: github.timeout,
+      log: options.log,
+      signal: options.signal,
+    }));
+  }
+  if (drift) {
+    reporters.push(createDriftStatusReporter({
+      client,
+      sha: commit.sha,
+      context: `${renderTemplate(github.context, { env: environment }).text}/drift`,
+      targetUrl: link(github.targetUrl, { phase: 'plan', task: 'drift' }),
+      required: github.required,
       timeoutMs: github.timeout,
       log: options.log,
       signal: options.signal,
