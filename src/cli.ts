@@ -194,6 +194,32 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/teardown.js')).runTeardown({ ...ctx, yes: args.yes as boolean })),
     )
     .command(
+      'import',
+      'Write the topics, ACLs and subjects found in the cluster and the registry as synchook files',
+      (y) =>
+        y
+          .option('prefix', { type: 'string', array: true, demandOption: true, describe: 'Import the topics whose names start with it (repeatable)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'Folder to write the files into' })
+          .option('principal', { type: 'string', array: true, default: [] as string[], describe: 'Import the ACLs of this principal, e.g. User:orders-app (repeatable)' })
+          .option('subject-prefix', { type: 'string', array: true, describe: 'Import the subjects whose names start with it (repeatable); the topic prefixes by default' })
+          .option('format', { type: 'string', choices: ['synchook', 'strimzi'] as const, default: 'synchook', describe: 'Topic files: synchook topics list, or Strimzi KafkaTopic resources' })
+          .option('strimzi-cluster', { type: 'string', describe: 'strimzi.io/cluster label of the KafkaTopic resources' })
+          .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that already exist' }),
+      (args) =>
+        execute(args as GlobalArgs, async (ctx) =>
+          (await import('./commands/import.js')).runImport({
+            ...ctx,
+            prefixes: args.prefix as string[],
+            outDir: args.out as string,
+            principals: args.principal as string[],
+            subjectPrefixes: args['subject-prefix'] as string[] | undefined,
+            format: args.format as 'synchook' | 'strimzi',
+            strimziCluster: args['strimzi-cluster'] as string | undefined,
+            force: args.force as boolean,
+          }),
+        ),
+    )
+    .command(
       'config-schema',
       "Print the config file's JSON Schema (for editors)",
       (y) => y,
