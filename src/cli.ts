@@ -166,8 +166,10 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' })
           .option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' })
           .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 11 when the plan has changes (0 only when there are none); for drift checks' })
-          .option('drift-status', { type: 'boolean', default: false, describe: 'Report the verdict as one commit status <report.github.context>/drift on the deployed commit' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined, detailedExitcode: args['detailed-exitcode'] as boolean, driftStatus: args['drift-status'] as boolean })),
+          .option('drift-status', { type: 'boolean', default: false, describe: 'Report the verdict as one commit status <report.github.context>/drift on the deployed commit' })
+          .option('comment', { type: 'boolean', describe: 'Post the plan as one pull-request comment, edited in place on every push (report.github.comment)' })
+          .option('pull-request', { type: 'number', describe: 'The pull request to comment on; from the Actions event (GITHUB_EVENT_PATH) otherwise' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined, detailedExitcode: args['detailed-exitcode'] as boolean, driftStatus: args['drift-status'] as boolean, comment: args.comment as boolean | undefined, pullRequest: args['pull-request'] as number | undefined })),
     )
     .command(
       'run <tasks..>',

@@ -23,12 +23,15 @@ export interface RunCommandOptions {
   detailedExitcode?: boolean;
   /** plan: report the verdict as one commit status (drift checks). */
   driftStatus?: boolean;
+  /** plan: post the plan as a pull-request comment. */
+  comment?: boolean;
+  pullRequest?: number;
 }
 
 /** presync, postsync, plan and run: load the config, run the phase, print and report. */
 export async function runCommand(ctx: CommandContext, options: RunCommandOptions): Promise<number> {
   const loaded = loadConfig(ctx.configPath, ctx.env);
-  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha, mode: options.mode, dryRun: options.dryRun, signal: ctx.signal, driftStatus: options.driftStatus });
+  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha, mode: options.mode, dryRun: options.dryRun, signal: ctx.signal, driftStatus: options.driftStatus, comment: options.comment, pullRequest: options.pullRequest });
   const format = options.format ?? 'text';
   // Text is printed task by task as each ends, so a long run's output is not held back to the end.
   const streaming: Reporter = { taskFinished: async (result) => ctx.out(`${renderTaskText(result)}\n`) };

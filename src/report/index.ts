@@ -8,6 +8,8 @@ import { gitHubError } from './github/errors.js';
 import { createCheckRunReporter } from './github/check-run.js';
 import { createDeploymentReporter } from './github/deployments.js';
 import { createDriftStatusReporter } from './github/drift.js';
+import { createPlanCommentReporter } from './github/pr-comment.js';
+import { findPullRequest } from './github/pull-request.js';
 import { createGitHubStatusReporter } from './github/reporter.js';
 import { renderTemplate, type TemplateValues } from './github/template.js';
 import { discoverCommit, givenCommit, kubernetesAccess, type CommitSource } from './sha/resolve.js';
@@ -27,6 +29,10 @@ export interface ReporterOptions {
   serviceAccountDir?: string;
   /** `plan --drift-status`: the plan's verdict as one commit status <context>/drift. */
   driftStatus?: boolean;
+  /** `plan --comment`: post the plan on the pull request (also report.github.comment). */
+  comment?: boolean;
+  /** `plan --pull-request N`: the pull request to comment on; found from the Actions event otherwise. */
+  pullRequest?: number;
 }
 
 /** A reporter that can say whether it failed in a way that must fail the run, and what it did. */
@@ -43,6 +49,23 @@ export interface AccountableReporter extends Reporter {
  * report.github.required is set, which makes it exit 2 or 3 before any task runs.
  */
 export async function createReporters(options: ReporterOptions): Promise<Reporter[]> {
+  const comment = await planCommentReporters(options);
+  return [...comment, ...(await commitReporters(options))];
+}
+
+/** `synchook plan --comment`: the plan as one comment on the pull request, edited on every push. */
+async function planCommentReporters(options: ReporterOptions): Promise<Reporter[]> {
+  const github = (options.loaded.config as { report?: ReportConfig }).report?.github;
+  if (options.mode !== 'plan' || !(options.comment || github?.comment)) return [];
+  if (!github) throw new ConfigError('--comment posts the plan on the pull request: add report.github (repository, tokenFile) to the config.');
+  const pullRequest = findPullRequest(options.pullRequest, options.env);
+  const { createGitHubClient } = await import('./github/client.js');
+  const client = createGitHubClient({ apiUrl: github.apiUrl, repository: github.repository, auth: gitHubAuth(github, options.env), log: options.log, retries: github.retries, stopping: () => options.signal?.aborted ?? false });
+  const sha = options.sha ?? pullRequest?.headSha ?? (github.sha || undefined) ?? options.env.GITHUB_SHA;
+  return [createPlanCommentReporter({ client, pullRequest, sha: sha ? String(sha) : undefined, environment: options.loaded.config.environment, required: github.required, timeoutMs: github.timeout, log: options.log, signal: options.signal })];
+}
+
+async function commitReporters(options: ReporterOptions): Promise<Reporter[]> {
   const github = (options.loaded.config as { report?: ReportConfig }).report?.github;
   // `synchook plan` is read-only: no statuses or deployments, only the check run with the plan.
   const planOnly = options.mode === 'plan';
