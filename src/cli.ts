@@ -158,8 +158,15 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .command(
       'plan',
       'Show what PreSync would change, read-only (for pull requests)',
-      (y) => y.option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' }).option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' }),
-      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined })),
+      (y) =>
+        y
+          .option('format', { type: 'string', choices: ['text', 'json', 'markdown'] as const, default: 'text' })
+          .option('sha', { type: 'string', describe: 'Commit of the check run with the plan (report.github.checkRun)' })
+          .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 11 when the plan has changes (0 only when there are none); for drift checks' })
+          .option('drift-status', { type: 'boolean', default: false, describe: 'Report the verdict as one commit status <report.github.context>/drift on the deployed commit' })
+          .option('comment', { type: 'boolean', describe: 'Post the plan as one pull-request comment, edited in place on every push (report.github.comment)' })
+          .option('pull-request', { type: 'number', describe: 'The pull request to comment on; from the Actions event (GITHUB_EVENT_PATH) otherwise' }),
+      (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/run.js')).runCommand(ctx, { mode: 'plan', format: args.format as 'text' | 'json' | 'markdown', sha: args.sha as string | undefined, detailedExitcode: args['detailed-exitcode'] as boolean, driftStatus: args['drift-status'] as boolean, comment: args.comment as boolean | undefined, pullRequest: args['pull-request'] as number | undefined })),
     )
     .command(
       'run <tasks..>',
@@ -184,6 +191,32 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       'Ephemeral environments: delete the topics under managedPrefix, the declared subjects and ACLs (a dry run unless --yes)',
       (y) => y.option('yes', { type: 'boolean', default: false, describe: 'Delete; without it, only print what would be deleted' }),
       (args) => execute(args as GlobalArgs, async (ctx) => (await import('./commands/teardown.js')).runTeardown({ ...ctx, yes: args.yes as boolean })),
+    )
+    .command(
+      'import',
+      'Write the topics, ACLs and subjects found in the cluster and the registry as synchook files',
+      (y) =>
+        y
+          .option('prefix', { type: 'string', array: true, demandOption: true, describe: 'Import the topics whose names start with it (repeatable)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'Folder to write the files into' })
+          .option('principal', { type: 'string', array: true, default: [] as string[], describe: 'Import the ACLs of this principal, e.g. User:orders-app (repeatable)' })
+          .option('subject-prefix', { type: 'string', array: true, describe: 'Import the subjects whose names start with it (repeatable); the topic prefixes by default' })
+          .option('format', { type: 'string', choices: ['synchook', 'strimzi'] as const, default: 'synchook', describe: 'Topic files: synchook topics list, or Strimzi KafkaTopic resources' })
+          .option('strimzi-cluster', { type: 'string', describe: 'strimzi.io/cluster label of the KafkaTopic resources' })
+          .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that already exist' }),
+      (args) =>
+        execute(args as GlobalArgs, async (ctx) =>
+          (await import('./commands/import.js')).runImport({
+            ...ctx,
+            prefixes: args.prefix as string[],
+            outDir: args.out as string,
+            principals: args.principal as string[],
+            subjectPrefixes: args['subject-prefix'] as string[] | undefined,
+            format: args.format as 'synchook' | 'strimzi',
+            strimziCluster: args['strimzi-cluster'] as string | undefined,
+            force: args.force as boolean,
+          }),
+        ),
     )
     .command(
       'config-schema',

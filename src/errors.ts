@@ -26,6 +26,14 @@ export function worstExitCode(codes: Iterable<number>): ExitCode {
   return worst;
 }
 
+/**
+ * `synchook plan --detailed-exitcode`: the plan succeeded and has changes (docs/review.md).
+ * Not 2 (terraform's choice, synchook's configuration error), nor a code Node.js itself exits
+ * with (1, 3-7, 9, 10, 12-14; nodejs.org/api/process.html "Exit codes"), nor a shell's (124 from
+ * timeout, 126, 127) or a signal's (128 + n).
+ */
+export const PLAN_HAS_CHANGES_EXIT_CODE = 11;
+
 /** Base of every error synchook expects; its message is one sentence a user can act on. */
 export class SynchookError extends Error {
   readonly exitCode: ExitCode;

@@ -3,7 +3,7 @@ import { loadConfig, type LoadedSynchookConfig } from '../synchook-config.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaConfig } from '../clients/kafka.js';
 import { acquireRunLock, runLockIdentity } from '../clients/run-lock.js';
-import { ConfigError, messageOf } from '../errors.js';
+import { ConfigError, PLAN_HAS_CHANGES_EXIT_CODE, messageOf } from '../errors.js';
 import { NO_TASK, renderPlanJson, renderPlanMarkdown, renderSummaryLines, renderTaskText, verdictLine } from '../report/render.js';
 import { createReporters, exitCodeWithReporting, reportingLines, requiredReportingFailure } from '../report/index.js';
 import { terminationParagraph, writeTerminationMessage } from '../report/termination.js';
@@ -19,12 +19,19 @@ export interface RunCommandOptions {
   taskNames?: string[];
   format?: OutputFormat;
   sha?: string;
+  /** plan: exit PLAN_HAS_CHANGES_EXIT_CODE instead of 0 when the plan has changes. */
+  detailedExitcode?: boolean;
+  /** plan: report the verdict as one commit status (drift checks). */
+  driftStatus?: boolean;
+  /** plan: post the plan as a pull-request comment. */
+  comment?: boolean;
+  pullRequest?: number;
 }
 
 /** presync, postsync, plan and run: load the config, run the phase, print and report. */
 export async function runCommand(ctx: CommandContext, options: RunCommandOptions): Promise<number> {
   const loaded = loadConfig(ctx.configPath, ctx.env);
-  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha, mode: options.mode, dryRun: options.dryRun, signal: ctx.signal });
+  const reporters = await createReporters({ loaded, log: ctx.log, env: ctx.env, sha: options.sha, mode: options.mode, dryRun: options.dryRun, signal: ctx.signal, driftStatus: options.driftStatus, comment: options.comment, pullRequest: options.pullRequest });
   const format = options.format ?? 'text';
   // Text is printed task by task as each ends, so a long run's output is not held back to the end.
   const streaming: Reporter = { taskFinished: async (result) => ctx.out(`${renderTaskText(result)}\n`) };
@@ -50,13 +57,18 @@ export async function runCommand(ctx: CommandContext, options: RunCommandOptions
   // report.github.required: a failed report fails the run; the paragraph says how it all ended.
   const reportFailure = requiredReportingFailure(reporters) ?? summaryFailure;
   // A lost job summary turns a success into exit 2; a run that failed keeps its own code.
-  const exitCode = exitCodeWithReporting(summary.exitCode, requiredReportingFailure(reporters) ?? (summary.exitCode === 0 ? summaryFailure : undefined));
+  const reportedExitCode = exitCodeWithReporting(summary.exitCode, requiredReportingFailure(reporters) ?? (summary.exitCode === 0 ? summaryFailure : undefined));
+  const exitCode = options.detailedExitcode && reportedExitCode === 0 && planHasChanges(summary) ? PLAN_HAS_CHANGES_EXIT_CODE : reportedExitCode;
   if (summaryFailure) ctx.log.error({ file: ctx.env.GITHUB_STEP_SUMMARY, error: summaryFailure.message }, 'the job summary could not be written');
   else if (reportFailure) ctx.log.error({ error: reportFailure.message }, 'reporting failed and report.github.required is set');
   const paragraph = terminationParagraph(summary, { exitCode, reporting: reportingLines(reporters), reportingFailure: reportFailure?.message });
   if (format === 'text' && options.mode !== 'plan') ctx.out(`\n${paragraph}`);
   writeTerminationMessage(paragraph, { path: ctx.env.SYNCHOOK_TERMINATION_LOG, log: ctx.log });
   return exitCode;
+}
+
+function planHasChanges(summary: { results: Array<{ changes: unknown[] }> }): boolean {
+  return summary.results.some((result) => result.changes.length > 0);
 }
 
 /**

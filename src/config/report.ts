@@ -84,6 +84,7 @@ export const GitHubReportConfig = z
       .meta({ description: 'Find the commit from the ArgoCD Application when no SHA is given: auto (when running in a Kubernetes pod), argocd (always), off.' }),
     argocd: ArgoCdDiscovery.prefault({}),
     deployments: Deployments.optional().meta({ description: 'Also create a GitHub Deployment of the commit to the environment, with deployment statuses.' }),
+    comment: z.boolean().default(false).meta({ description: '`synchook plan` posts the plan as one pull-request comment, edited in place on every push (needs "Pull requests: write").' }),
     checkRun: CheckRun.optional().meta({ description: 'Also publish a Check Run with the Markdown plan as its summary (GitHub App authentication only).' }),
   })
   .superRefine((github, ctx) => {

@@ -7,6 +7,9 @@ import type { GitHubAuth, GitHubClient } from './github/client.js';
 import { gitHubError } from './github/errors.js';
 import { createCheckRunReporter } from './github/check-run.js';
 import { createDeploymentReporter } from './github/deployments.js';
+import { createDriftStatusReporter } from './github/drift.js';
+import { createPlanCommentReporter } from './github/pr-comment.js';
+import { findPullRequest } from './github/pull-request.js';
 import { createGitHubStatusReporter } from './github/reporter.js';
 import { renderTemplate, type TemplateValues } from '../config/template.js';
 import { givenCommit, resolveCommit, type CommitSource } from './sha/resolve.js';
@@ -24,6 +27,12 @@ export interface ReporterOptions {
   signal?: AbortSignal;
   /** Where the pod's ServiceAccount is mounted (tests). */
   serviceAccountDir?: string;
+  /** `plan --drift-status`: the plan's verdict as one commit status <context>/drift. */
+  driftStatus?: boolean;
+  /** `plan --comment`: post the plan on the pull request (also report.github.comment). */
+  comment?: boolean;
+  /** `plan --pull-request N`: the pull request to comment on; found from the Actions event otherwise. */
+  pullRequest?: number;
 }
 
 /** A reporter that can say whether it failed in a way that must fail the run, and what it did. */
@@ -40,10 +49,29 @@ interface AccountableReporter extends Reporter {
  * report.github.required is set, which makes it exit 2 or 3 before any task runs.
  */
 export async function createReporters(options: ReporterOptions): Promise<Reporter[]> {
+  const comment = await planCommentReporters(options);
+  return [...comment, ...(await commitReporters(options))];
+}
+
+/** `synchook plan --comment`: the plan as one comment on the pull request, edited on every push. */
+async function planCommentReporters(options: ReporterOptions): Promise<Reporter[]> {
+  const github = options.loaded.config.report?.github;
+  if (options.mode !== 'plan' || !(options.comment || github?.comment)) return [];
+  if (!github) throw new ConfigError('--comment posts the plan on the pull request: add report.github (repository, tokenFile) to the config.');
+  const pullRequest = findPullRequest(options.pullRequest, options.env);
+  const { createGitHubClient } = await import('./github/client.js');
+  const client = createGitHubClient({ apiUrl: github.apiUrl, repository: github.repository, auth: gitHubAuth(github, options.env), log: options.log, retries: github.retries, stopping: () => options.signal?.aborted ?? false });
+  const sha = options.sha ?? pullRequest?.headSha ?? (github.sha || undefined) ?? options.env.GITHUB_SHA;
+  return [createPlanCommentReporter({ client, pullRequest, sha: sha ? String(sha) : undefined, environment: options.loaded.config.environment, required: github.required, timeoutMs: github.timeout, log: options.log, signal: options.signal })];
+}
+
+async function commitReporters(options: ReporterOptions): Promise<Reporter[]> {
   const github = options.loaded.config.report?.github;
   // `synchook plan` is read-only: no statuses or deployments, only the check run with the plan.
   const planOnly = options.mode === 'plan';
-  if (!github || (planOnly && !github.checkRun?.enabled)) return [];
+  const drift = planOnly && Boolean(options.driftStatus);
+  if (drift && !github) throw new ConfigError('--drift-status reports to GitHub: add report.github (repository, tokenFile, sha) to the config.');
+  if (!github || (planOnly && !github.checkRun?.enabled && !drift)) return [];
   const log = options.log.child({ reporter: 'github' });
   const skip = (error: SynchookError): Reporter[] => {
     if (github.required) throw error;
@@ -105,6 +133,18 @@ export async function createReporters(options: ReporterOptions): Promise<Reporte
       finishOn: deployments.finishOn,
       required: github.required,
       dryRun: Boolean(options.dryRun),
+      timeoutMs: github.timeout,
+      log: options.log,
+      signal: options.signal,
+    }));
+  }
+  if (drift) {
+    reporters.push(createDriftStatusReporter({
+      client,
+      sha: commit.sha,
+      context: `${renderTemplate(github.context, { env: environment }).text}/drift`,
+      targetUrl: link(github.targetUrl, { phase: 'plan', task: 'drift' }),
+      required: github.required,
       timeoutMs: github.timeout,
       log: options.log,
       signal: options.signal,

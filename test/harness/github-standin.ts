@@ -61,6 +61,15 @@ export interface CommitStatus {
   created_at: string;
 }
 
+export interface IssueComment {
+  id: number;
+  repository: string;
+  issue: number;
+  body: string;
+  /** How many times the comment was edited. */
+  updates: number;
+}
+
 export interface GitHubApp {
   appId: number;
   /** PEM public key (or the private key; its public half is used). */
@@ -96,6 +105,8 @@ export interface GitHubStandIn {
   latest(sha: string): Record<string, { state: string; description: string | null; target_url: string | null }>;
   deployments: Array<Json & { id: number; statuses: Json[] }>;
   checkRuns: Array<Json & { id: number }>;
+  /** Issue and pull-request comments, in the order they were created. */
+  comments: IssueComment[];
   /** Installation access tokens handed out to Apps. */
   issuedTokens(): string[];
   fault(fault: Fault): void;
@@ -106,6 +117,14 @@ export interface GitHubStandIn {
 }
 
 const require = createRequire(import.meta.url);
+
+/** GitHub's limit on an issue or pull-request comment body, in characters. */
+const COMMENT_LIMIT = 65_536;
+
+function commentBody(comment: IssueComment): Json {
+  const [owner, repo] = comment.repository.split('/');
+  return { id: comment.id, node_id: `IC_${comment.id}`, body: comment.body, html_url: `https://github.com/${owner}/${repo}/pull/${comment.issue}#issuecomment-${comment.id}`, user: { login: 'synchook', id: 3, type: 'User' } };
+}
 const specCache = new Map<string, Json>();
 
 function loadSpec(name: string): Json {
@@ -306,6 +325,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
   const statuses: CommitStatus[] = [];
   const deployments: GitHubStandIn['deployments'] = [];
   const checkRuns: GitHubStandIn['checkRuns'] = [];
+  const comments: IssueComment[] = [];
   let faults: Array<Fault & { left: number }> = [];
   let nextId = 1;
   const sockets = new Set<Socket>();
@@ -482,6 +502,34 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
         Object.assign(run, checked.body as Json);
         return reply(200, { id: run.id, head_sha: run.head_sha, name: run.name, status: run.status, conclusion: run.conclusion ?? null });
       }
+      case 'issues/list-comments': {
+        const perPage = Number(record.query.per_page ?? 30);
+        const page = Number(record.query.page ?? 1);
+        const all = comments.filter((comment) => comment.repository === repository && comment.issue === Number(params.issue_number));
+        const slice = all.slice((page - 1) * perPage, page * perPage);
+        const link = page * perPage < all.length ? { link: `<${standIn.url}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : undefined;
+        return reply(200, slice.map((comment) => commentBody(comment)), link);
+      }
+      case 'issues/create-comment':
+      case 'issues/update-comment': {
+        if (!canWrite(caller, repository!)) return reply(403, { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' });
+        const body = (checked.body as { body: string }).body;
+        // GitHub refuses a comment body over 65,536 characters ("Body is too long (maximum is 65536 characters)").
+        if (body.length > COMMENT_LIMIT) {
+          record.problems.push(`${operationId}: body of ${body.length} characters is over GitHub's limit of ${COMMENT_LIMIT}`);
+          return reply(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: 'Body is too long (maximum is 65536 characters)' }], documentation_url: DOCS, status: '422' });
+        }
+        if (operationId === 'issues/create-comment') {
+          const comment: IssueComment = { id: nextId++, repository: repository!, issue: Number(params.issue_number), body, updates: 0 };
+          comments.push(comment);
+          return reply(201, commentBody(comment));
+        }
+        const comment = comments.find((candidate) => candidate.repository === repository && candidate.id === Number(params.comment_id));
+        if (!comment) return reply(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        comment.body = body;
+        comment.updates += 1;
+        return reply(200, commentBody(comment));
+      }
       default:
         record.problems.push(`${operationId}: valid for GitHub, but this stand-in does not implement it`);
         return reply(501, { message: `not implemented by the stand-in: ${operationId}` });
@@ -523,6 +571,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     requests,
     deployments,
     checkRuns,
+    comments,
     issuedTokens: () => [...installationTokens.keys()],
     problems: () => requests.flatMap((request) => request.problems),
     statuses: (sha) => statuses.filter((status) => !sha || status.sha === sha.toLowerCase()),

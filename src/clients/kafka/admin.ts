@@ -12,6 +12,8 @@
  * passed to kafkajs's admin, which finds them; this module is the only code that uses it.
  */
 import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
+// kafkajs is CommonJS and Node's named-export detection misses its enums; read them off the default export.
+import kafkajsEnums from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyKafkaError, kafkaErrorType, kindOfType, rootMessage, type KafkaErrorKind } from './errors.js';
 import { ConfigOperation, INCREMENTAL_ALTER_CONFIGS_API_KEY, IncrementalAlterConfigs, type IncrementalConfigResource } from './incremental-alter-configs.js';
@@ -655,4 +657,86 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
       ]);
     },
   };
+}
+
+/** A topic as `synchook import` adopts it: its shape and the configs set on the topic itself. */
+export interface TopicInventory {
+  name: string;
+  partitions: number;
+  /** The replica count most partitions have. */
+  replicationFactor: number;
+  /** Configs whose source is the topic (TOPIC_CONFIG): the non-default ones. */
+  config: Record<string, string>;
+  /** Own configs the broker does not show (sensitive): they cannot be adopted. */
+  hidden: string[];
+}
+
+/** One ACL binding with Kafka's enum names (TOPIC, PREFIXED, WRITE, ALLOW). */
+export interface AclBindingNames {
+  principal: string;
+  host: string;
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  operation: string;
+  permission: string;
+}
+
+/** Topics per DescribeConfigs request of the inventory. */
+const INVENTORY_BATCH = 250;
+const nameIn = (table: Record<string, string | number>, value: number): string => Object.entries(table).find(([, code]) => code === value)?.[0] ?? String(value);
+
+/**
+ * The topics whose names pass `wanted`, with partitions, replication factor and own configs: one
+ * Metadata request, then DescribeConfigs in batches. Internal topics (__consumer_offsets...) never pass.
+ */
+export async function readTopicInventory(admin: Admin, wanted: (name: string) => boolean): Promise<TopicInventory[]> {
+  const { topics } = await admin.fetchTopicMetadata();
+  const chosen = topics.filter((topic) => !topic.name.startsWith('__') && wanted(topic.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const configs = new Map<string, { config: Record<string, string>; hidden: string[] }>();
+  for (let start = 0; start < chosen.length; start += INVENTORY_BATCH) {
+    const batch = chosen.slice(start, start + INVENTORY_BATCH);
+    const response = await admin.describeConfigs({ includeSynonyms: false, resources: batch.map((topic) => ({ type: kafkajsEnums.ConfigResourceTypes.TOPIC, name: topic.name })) });
+    for (const resource of response.resources) {
+      const own = { config: {} as Record<string, string>, hidden: [] as string[] };
+      for (const entry of resource.configEntries) {
+        // DescribeConfigs v1+ gives the source; v0 marks defaults with isDefault.
+        const isOwn = entry.configSource !== undefined ? entry.configSource === kafkajsEnums.ConfigSource.TOPIC_CONFIG : !entry.isDefault;
+        if (!isOwn) continue;
+        if (entry.isSensitive || entry.configValue === null || entry.configValue === undefined) own.hidden.push(entry.configName);
+        else own.config[entry.configName] = entry.configValue;
+      }
+      configs.set(resource.resourceName, own);
+    }
+  }
+  return chosen.map((topic) => {
+    const counts = new Map<number, number>();
+    for (const partition of topic.partitions) counts.set(partition.replicas.length, (counts.get(partition.replicas.length) ?? 0) + 1);
+    const replicationFactor = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 0;
+    const own = configs.get(topic.name) ?? { config: {}, hidden: [] };
+    return { name: topic.name, partitions: topic.partitions.length, replicationFactor, ...own };
+  });
+}
+
+/** The ACL bindings of the given principals, in one DescribeAcls request per principal. */
+export async function describeAclsOf(admin: Admin, principals: readonly string[]): Promise<AclBindingNames[]> {
+  const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajsEnums;
+  const out: AclBindingNames[] = [];
+  for (const principal of principals) {
+    const response = await admin.describeAcls({ principal, resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY });
+    for (const resource of response.resources) {
+      for (const acl of resource.acls) {
+        out.push({
+          principal: acl.principal,
+          host: acl.host,
+          resourceType: nameIn(AclResourceTypes, resource.resourceType),
+          resourceName: resource.resourceName,
+          patternType: nameIn(ResourcePatternTypes, resource.resourcePatternType),
+          operation: nameIn(AclOperationTypes, acl.operation),
+          permission: nameIn(AclPermissionTypes, acl.permissionType),
+        });
+      }
+    }
+  }
+  return out;
 }
