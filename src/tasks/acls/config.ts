@@ -11,7 +11,8 @@ export const AclsSection = z.strictObject({
   files: z
     .union([FilePath, z.array(FilePath).min(1, { error: 'list at least one file or glob' })])
     .transform((value) => (Array.isArray(value) ? value : [value]))
-    .meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications.' }),
+    .optional()
+    .meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications. May be left out when asyncapi.documents declare the applications.' }),
   managedPrincipals: z
     .array(Principal)
     .min(1, { error: 'list at least one principal, or remove the key to manage the principals the files declare' })

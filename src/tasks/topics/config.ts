@@ -29,7 +29,7 @@ const FileList = z
 
 export const TopicsSection = z
   .strictObject({
-    files: FileList.meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources.' }),
+    files: FileList.optional().meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources. May be left out when asyncapi.documents declare the topics.' }),
     defaults: TopicDefaults.optional(),
     managedPrefix: z
       .union([NonEmptyString, z.array(NonEmptyString).min(1, { error: 'list at least one prefix, or remove the key' })])
