@@ -237,3 +237,11 @@ describe('a resource declared both in AsyncAPI and in synchook files', () => {
     expect(desired.principals).toEqual(['User:orders-service']);
   });
 });
+
+describe('a task section without files', () => {
+  it('is refused when no AsyncAPI document declares anything either', async () => {
+    await expect(loadTopicDeclarations({}, {}, FIXTURES)).rejects.toThrow('topics.files: list the topic files (topics/*.yaml), or declare asyncapi.documents');
+    await expect(loadAclDeclarations({}, {}, FIXTURES)).rejects.toThrow('acls.files: list the ACL files');
+    await expect(withAsyncApiSubjects(folderSource(FIXTURES), {}, {}, FIXTURES)).rejects.toThrow('schemas.files: list the subjects files');
+  });
+});
