@@ -89,7 +89,7 @@ function readDesired(config: SynchookConfig, environment: string, dir: string, s
   let subjects: string[] = [];
   if (schemas) {
     if (!config.registry) throw new ConfigError(`${shown}: the schemas section declares subjects, but the config has no registry section to delete them from. Add registry.url.`);
-    const declarations = registrationOrder(loadDeclarations(folderSource(dir, 'the config folder'), schemas.files, schemas.compatibility));
+    const declarations = registrationOrder(loadDeclarations(folderSource(dir, 'the config folder'), schemas.files ?? [], schemas.compatibility));
     subjects = declarations.map((declaration) => declaration.subject).reverse();
   }
   // The probe topic synchook creates for this environment, when the name is its own default:

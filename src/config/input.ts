@@ -103,6 +103,20 @@ export function resolveInputPath(configDir: string, path: string, field: string)
   return absolute;
 }
 
+/** A path as shown to the user: relative to the config folder when inside it, with forward slashes. */
+export function shownInputPath(path: string, configDir: string): string {
+  const rel = relative(configDir, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
+}
+
+export function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** A folder a glob walks from, checked like a path (a glob must not climb out: "../*", "/etc/*"). */
 export function resolveGlobBase(configDir: string, base: string, field: string, pattern: string): string {
   return resolveInputPath(configDir, base || '.', `${field} (pattern ${pattern})`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
 import { ReportConfig } from './report.js';
 import { RunLockConfig } from './lock.js';
+import { AsyncApiSection } from './asyncapi.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -31,6 +32,7 @@ const coreSections = {
     .optional()
     .meta({ description: 'Which files synchook may read, and how much.' }),
   report: ReportConfig.optional().meta({ description: 'Where results are reported: commit statuses on GitHub.' }),
+  asyncapi: AsyncApiSection.optional(),
   lock: RunLockConfig.prefault({}).meta({ description: 'The run lock held in Kafka: one presync applies at a time per managed prefix.' }),
 };
 

@@ -13,7 +13,7 @@ import { runCli, type CliResult } from '../harness/run-cli.js';
  */
 
 const RECORDER = pathToFileURL(new URL('../harness/record-modules.mjs', import.meta.url).pathname).href;
-const HEAVY = ['@kafkajs/confluent-schema-registry', 'ajv', 'avsc', 'protobufjs', '@octokit'];
+const HEAVY = ['@kafkajs/confluent-schema-registry', 'ajv', 'avsc', 'protobufjs', '@octokit', '@asyncapi', '@stoplight'];
 
 /** Runs synchook and returns the packages it loaded (names under node_modules). */
 async function packagesLoaded(args: string[], cwd: string): Promise<{ run: CliResult; packages: Set<string> }> {

@@ -8,7 +8,7 @@ const Principal = NonEmptyString.superRefine((value, ctx) => {
 });
 
 export const AclsSection = z.strictObject({
-  files: DeclarationFiles.meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications.' }),
+  files: DeclarationFiles.optional().meta({ description: 'ACL declaration files or globs (acls/*.yaml), relative to the config file: explicit ACLs and applications. May be left out when asyncapi.documents declare the applications.' }),
   managedPrincipals: z
     .array(Principal)
     .min(1, { error: 'list at least one principal, or remove the key to manage the principals the files declare' })

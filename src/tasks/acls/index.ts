@@ -5,7 +5,7 @@ import { applyAclPlan } from './apply.js';
 import { readClusterAcls } from './cluster.js';
 import { AclsSection } from './config.js';
 import { planAclChanges, type AclPlanState } from './diff.js';
-import { loadDesiredAcls } from './load.js';
+import { loadAclDeclarations } from './asyncapi.js';
 import { strimziOwnedWarnings } from './strimzi-users.js';
 
 export { AclsSection } from './config.js';
@@ -26,7 +26,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
   description: 'Kafka ACLs of the managed principals, declared explicitly or as applications (produces, consumes, groups) expanded into the exact ACLs Kafka needs.',
 
   async plan(ctx, section) {
-    const desired = loadDesiredAcls(section, ctx.configDir);
+    const { desired, violations: conflicts } = await loadAclDeclarations(section, ctx.config, ctx.configDir);
     const cluster = await readClusterAcls(ctx.clients.kafkaAdmin()).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'read the ACLs');
     });
@@ -43,7 +43,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
     return {
       task: 'acls',
       changes: result.changes,
-      violations: result.violations,
+      violations: [...conflicts, ...result.violations],
       warnings,
       figures: { declared: desired.acls.length, principals: managedPrincipals.length, create: result.state.creates.length, delete: result.state.deletes.length },
       state: result.state,
@@ -78,7 +78,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
   },
 
   async validate(ctx, section): Promise<ValidationReport> {
-    const desired = loadDesiredAcls(section, ctx.configDir);
+    const { desired, violations: conflicts } = await loadAclDeclarations(section, ctx.config, ctx.configDir);
     const managedPrincipals = section.managedPrincipals ?? desired.principals;
     const result = planAclChanges(desired.acls, [], { managedPrincipals, explicitScope: section.managedPrincipals !== undefined, deleteMode: section.delete });
     return {
@@ -86,7 +86,7 @@ export const aclsTask = definePlanApplyTask<typeof AclsSection, AclPlanState>({
         `${desired.acls.length} ACL${desired.acls.length === 1 ? '' : 's'} for ${desired.principals.length} principal${desired.principals.length === 1 ? '' : 's'} in ${desired.files.length} file${desired.files.length === 1 ? '' : 's'}`,
         ...desired.applications.map((app) => `application ${app.principal} (${app.source}) → ${app.acls} ACLs`),
       ],
-      violations: result.violations,
+      violations: [...conflicts, ...result.violations],
       warnings: [...desired.warnings, ...strimziOwnedWarnings(managedPrincipals, ctx.configDir, desired.kafkaUsers)],
     };
   },

@@ -122,7 +122,7 @@ export interface DesiredAcls {
  * all its reasons. Malformed files are ConfigErrors naming file, line and field. No network.
  */
 export function loadDesiredAcls(section: Pick<AclsSection, 'files'>, configDir: string): DesiredAcls {
-  const files = expandFilePatterns(section.files, configDir, 'acls.files');
+  const files = expandFilePatterns(section.files ?? [], configDir, 'acls.files');
   const byKey = new Map<string, DesiredAcl>();
   const principals = new Set<string>();
   const out: DesiredAcls = { acls: [], principals: [], files: files.map((file) => file.shown), warnings: [], applications: [], kafkaUsers: [] };

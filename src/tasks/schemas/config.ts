@@ -16,7 +16,8 @@ export const SchemasSection = z.strictObject({
   files: z
     .array(FilePath)
     .min(1, { message: 'name at least one subjects file' })
-    .meta({ description: 'Subjects files (YAML) declaring the subjects and their schema files; paths or globs relative to the config file.', examples: [['schemas/subjects.yaml']] }),
+    .optional()
+    .meta({ description: 'Subjects files (YAML) declaring the subjects and their schema files; paths or globs relative to the config file. May be left out when asyncapi.documents declare the subjects.', examples: [['schemas/subjects.yaml']] }),
   compatibility: CompatibilityLevelSchema.optional().meta({
     description:
       "Compatibility level set on every declared subject that does not give its own. Without it (and without a subject's own level) synchook leaves the subject's level as the registry has it. The registry's global level is never changed.",

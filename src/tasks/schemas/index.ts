@@ -33,7 +33,7 @@ export const schemasTask = definePlanApplyTask<typeof SchemasSection, SchemasPla
  * ConfigError naming the file and line when a subjects file is missing or malformed.
  */
 export function listDeclaredSubjects(configDir: string, section: Pick<SchemasSection, 'files' | 'compatibility'>): string[] {
-  return loadDeclarations(folderSource(configDir, 'the config folder'), section.files, section.compatibility).map((declaration) => declaration.subject);
+  return loadDeclarations(folderSource(configDir, 'the config folder'), section.files ?? [], section.compatibility).map((declaration) => declaration.subject);
 }
 
 export { SchemasSection } from './config.js';

@@ -35,10 +35,10 @@ const MAX_PROBLEMS_SHOWN = 10;
 export async function loadSchemaSet(
   source: FileSource,
   section: Pick<SchemasSection, 'files' | 'compatibility' | 'normalize'>,
-  options: { external?: ExternalSchemas; shownSuffix?: string; only?: string } = {},
+  options: { external?: ExternalSchemas; shownSuffix?: string; only?: string; extra?: readonly SubjectDeclaration[] } = {},
 ): Promise<SchemaSet> {
   const suffix = options.shownSuffix ?? '';
-  const all = registrationOrder(loadDeclarations(source, section.files, section.compatibility, suffix));
+  const all = registrationOrder([...loadDeclarations(source, section.files ?? [], section.compatibility, suffix), ...(options.extra ?? [])]);
   const declarations = options.only === undefined ? all : withReferences(all, options.only);
   const bySubject = new Map<string, DeclaredSchema>();
   const ordered: DeclaredSchema[] = [];

@@ -4,6 +4,7 @@ import { checkCompatibility, describeFindings, isTransitive, type EarlierSchema 
 import type { CompatibilityLevel, SchemasSection } from './config.js';
 import { loadSchemaSet, type SchemaSet } from './load.js';
 import { baselineSource, folderSource, MAX_HISTORY_COMMITS, type FileSource } from './sources.js';
+import { withAsyncApiSubjects } from './asyncapi.js';
 
 /** The level assumed offline for a subject without a configured one: the registries' default. */
 const ASSUMED_LEVEL: CompatibilityLevel = 'BACKWARD';
@@ -14,11 +15,12 @@ const ASSUMED_LEVEL: CompatibilityLevel = 'BACKWARD';
  * version at the subject's level, without a registry.
  */
 export async function validateSchemas(ctx: OfflineContext, section: SchemasSection): Promise<ValidationReport> {
-  const set = await loadSchemaSet(folderSource(ctx.configDir, 'the config folder'), section);
+  const asyncapi = await withAsyncApiSubjects(folderSource(ctx.configDir, 'the config folder'), section, ctx.config, ctx.configDir);
+  const set = await loadSchemaSet(asyncapi.source, section, { extra: asyncapi.extra });
   const types = countBy(set.declarations.map((declaration) => declaration.type));
   const checked = [`${set.declarations.length} subject${set.declarations.length === 1 ? '' : 's'} (${Object.entries(types).map(([type, count]) => `${count} ${type}`).join(', ') || 'none'}) parsed and validated`];
   const warnings = [...set.warnings, ...set.unchecked.map(({ declaration, reason }) => `subject ${declaration.subject}: not validated offline: it ${reason}.`)];
-  const violations: Violation[] = [];
+  const violations: Violation[] = [...asyncapi.violations];
   if (ctx.against) {
     const against = ctx.against;
     const source = baselineSource(ctx.configDir, against);

@@ -7,6 +7,7 @@ import { runInDependencyOrder } from './pool.js';
 import { registeredSchemas, type RegisteredSchemas } from './registered.js';
 import { schemaBody, schemaRegistryApi, type RegisteredVersion, type SchemaRegistryApi } from './registry-api.js';
 import { folderSource } from './sources.js';
+import { withAsyncApiSubjects } from './asyncapi.js';
 
 /** A reference as it will be registered: a known version, or the version this run registers. */
 export interface PlannedReference {
@@ -50,11 +51,13 @@ export interface SchemasPlanState {
 export async function planSchemas(ctx: TaskContext, section: SchemasSection): Promise<TaskPlan<SchemasPlanState>> {
   const api = schemaRegistryApi(ctx.clients.registry(), { signal: ctx.signal, normalize: section.normalize });
   const registered = registeredSchemas(api, section.normalize);
-  const set = await loadSchemaSet(folderSource(ctx.configDir, 'the config folder'), section, {
+  const asyncapi = await withAsyncApiSubjects(folderSource(ctx.configDir, 'the config folder'), section, ctx.config, ctx.configDir);
+  const set = await loadSchemaSet(asyncapi.source, section, {
     external: (subject, version) => registered.get(subject, version),
+    extra: asyncapi.extra,
   });
 
-  const violations: Violation[] = [];
+  const violations: Violation[] = [...asyncapi.violations];
   const warnings: string[] = [...set.warnings];
   const declared = new Set(set.ordered.map((item) => item.declaration.subject));
   const { results, failures } = await runInDependencyOrder<DeclaredSchema, SubjectPlan>(

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { readInputText, resolveGlobBase, resolveInputPath } from '../../config/input.js';
+import { isRegularFile as isFile, readInputText, resolveGlobBase, resolveInputPath, shownInputPath as shownPath } from '../../config/input.js';
 import { walkFiles } from '../../config/walk.js';
 import { ConfigError } from '../../errors.js';
 
@@ -59,18 +58,5 @@ export function readInputFile(file: InputFile): string {
       throw new ConfigError(`${file.shown}: the file disappeared while synchook was reading the declarations. Run again.`);
     }
     throw error;
-  }
-}
-
-function shownPath(path: string, configDir: string): string {
-  const rel = relative(configDir, path);
-  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split(sep).join('/');
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
   }
 }

@@ -4,7 +4,7 @@ import { TopicDefaults } from '../shared/topic-declarations/schema.js';
 
 export const TopicsSection = z
   .strictObject({
-    files: DeclarationFiles.meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources.' }),
+    files: DeclarationFiles.optional().meta({ description: 'Topic declaration files or globs (topics/*.yaml), relative to the config file. synchook format and Strimzi KafkaTopic resources. May be left out when asyncapi.documents declare the topics.' }),
     defaults: TopicDefaults.optional(),
     managedPrefix: NamePrefixes.optional().meta({ description: 'The topic names this config owns ("orders." or a list). Declared topics must fall inside it; undeclared topics inside it are deletion candidates.' }),
     delete: DeleteMode.meta({ description: 'forbid (default): a topic under managedPrefix that is no longer declared stops the sync. managed: it is deleted.' }),

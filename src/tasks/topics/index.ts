@@ -5,7 +5,7 @@ import { readClusterTopics } from './cluster.js';
 import { TopicsSection } from './config.js';
 import { planTopicChanges, type ClusterTopics, type TopicPlanResult, type TopicPlanState } from './diff.js';
 import { kafkaFailure } from '../../clients/kafka.js';
-import { loadDesiredTopics } from '../shared/topic-declarations/load.js';
+import { loadTopicDeclarations, showAsyncApiSources } from './asyncapi.js';
 import { isInternalTopic } from './names.js';
 
 export { TopicsSection } from './config.js';
@@ -27,7 +27,7 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
   description: 'Kafka topics declared in files (synchook format or Strimzi KafkaTopic): create, add partitions, change configs, delete under the managed prefix.',
 
   async plan(ctx, section) {
-    const desired = loadDesiredTopics(section, ctx.configDir);
+    const { desired, violations: conflicts, fromAsyncApi } = await loadTopicDeclarations(section, ctx.config, ctx.configDir);
     const names = desired.topics.map((topic) => topic.name);
     const cluster = await readClusterTopics(ctx.clients.kafkaAdmin(), names).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'read the topics and their configs');
@@ -54,8 +54,10 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
         throw kafkaFailure(error, ctx.config.cluster, 'validate the planned topic changes with the broker');
       });
       result.violations.push(...refusals);
-      result.violations.sort((a, b) => a.resource.localeCompare(b.resource));
     }
+    result.violations.push(...conflicts);
+    showAsyncApiSources(result.changes, fromAsyncApi);
+    result.violations.sort((a, b) => a.resource.localeCompare(b.resource));
     return {
       task: 'topics',
       changes: result.changes,
@@ -104,11 +106,12 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
   },
 
   async validate(ctx: OfflineContext, section): Promise<ValidationReport> {
-    const desired = loadDesiredTopics(section, ctx.configDir);
+    const { desired, violations: conflicts } = await loadTopicDeclarations(section, ctx.config, ctx.configDir);
     // Offline: the cluster is unknown, so every topic counts as new and nothing as undeclared.
     const offline: ClusterTopics = { names: [], topics: new Map() };
     const result = planTopicChanges(desired.topics, offline, { managedPrefixes: section.managedPrefix ?? [], deleteMode: section.delete, prune: section.prune });
-    const strimzi = desired.topics.filter((topic) => topic.format !== 'synchook').length;
+    result.violations.push(...conflicts);
+    const strimzi = desired.topics.filter((topic) => topic.format.startsWith('kafka.strimzi.io')).length;
     return {
       checked: [`${desired.topics.length} topic${desired.topics.length === 1 ? '' : 's'} in ${desired.files.length} file${desired.files.length === 1 ? '' : 's'}${strimzi ? ` (${strimzi} from Strimzi KafkaTopic resources)` : ''}`],
       violations: result.violations,

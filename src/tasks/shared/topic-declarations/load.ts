@@ -20,7 +20,7 @@ const TopicFile = z.strictObject({
   topics: z.array(TopicEntry, { error: 'expected a list of topics' }),
 });
 
-interface Defaults {
+export interface Defaults {
   partitions?: number;
   replicationFactor?: number;
   config: Record<string, string>;
@@ -33,7 +33,7 @@ interface Defaults {
  * a topic declared twice are ConfigErrors naming file, line and field. No network.
  */
 export function loadDesiredTopics(section: TopicDeclarationSource, configDir: string): DesiredTopics {
-  const files = expandFilePatterns(section.files, configDir, 'topics.files');
+  const files = expandFilePatterns(section.files ?? [], configDir, 'topics.files');
   const sectionDefaults = normalizeDefaults(section.defaults, (path, problem) => `topics.defaults.${formatPath(path)} ${problem}.`);
   const out: DesiredTopics = { topics: [], unmanaged: [], files: files.map((file) => file.shown), warnings: [] };
   // Positions are located only for an error: see withLazySource.
@@ -126,7 +126,7 @@ function buildTopic(
   );
 }
 
-function normalizeDefaults(defaults: z.output<typeof TopicDefaults> | undefined, describe: (path: PropertyKey[], problem: string) => string): Defaults {
+export function normalizeDefaults(defaults: z.output<typeof TopicDefaults> | undefined, describe: (path: PropertyKey[], problem: string) => string): Defaults {
   const config: Record<string, string> = {};
   for (const [key, raw] of Object.entries(defaults?.config ?? {})) {
     const normalized = normalizeConfigValue(raw);

@@ -1,6 +1,6 @@
 /** Topics as declared in files: what the topics task creates, health checks and teardown deletes. */
 
-export type TopicFormat = 'synchook' | 'kafka.strimzi.io/v1beta2' | 'kafka.strimzi.io/v1';
+export type TopicFormat = 'synchook' | 'kafka.strimzi.io/v1beta2' | 'kafka.strimzi.io/v1' | 'asyncapi';
 
 /** A topic as declared, with defaults applied and config values in Kafka's string form. */
 export interface DesiredTopic {

@@ -28,6 +28,6 @@ export type TopicDefaults = z.output<typeof TopicDefaults>;
 
 /** Where topics are declared: the files (globs) and the defaults they get. */
 export interface TopicDeclarationSource {
-  files: string[];
+  files?: string[];
   defaults?: TopicDefaults;
 }
