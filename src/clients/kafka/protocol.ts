@@ -16,6 +16,11 @@ export interface ProtocolEncoder {
   writeBoolean(value: boolean): ProtocolEncoder;
   writeString(value: string | null): ProtocolEncoder;
   writeArray(items: ProtocolEncoder[]): ProtocolEncoder;
+  writeEncoder(encoder: ProtocolEncoder): ProtocolEncoder;
+  /** Unsigned varint (the length prefix of the flexible versions' compact types). */
+  writeUVarInt(value: number): ProtocolEncoder;
+  /** COMPACT_NULLABLE_STRING: length + 1 as an unsigned varint, 0 for null. */
+  writeUVarIntString(value: string | null): ProtocolEncoder;
 }
 
 export interface ProtocolDecoder {
@@ -24,6 +29,13 @@ export interface ProtocolDecoder {
   readInt32(): number;
   readString(): string | null;
   readArray<T>(read: (decoder: ProtocolDecoder) => T): T[];
+  readBoolean(): boolean;
+  readUVarInt(): number;
+  readUVarIntString(): string | null;
+  /** COMPACT_ARRAY: null for a null array. */
+  readUVarIntArray<T>(read: (decoder: ProtocolDecoder) => T): T[] | null;
+  /** Skips a tagged-field section (flexible versions); synchook reads no tagged field. */
+  readTaggedFields(): unknown;
 }
 
 /** A request as kafkajs's connection sends it: header fields and an encoder, and how to read the answer. */
@@ -49,6 +61,10 @@ export interface ProtocolCluster {
   disconnect(): Promise<void>;
   refreshMetadata(): Promise<void>;
   findControllerBroker(): Promise<ProtocolBroker>;
+  findBroker(input: { nodeId: number }): Promise<ProtocolBroker>;
+  /** Node ids of the brokers in the last metadata. */
+  getNodeIds(): number[];
+  findGroupCoordinator(input: { groupId: string }): Promise<ProtocolBroker>;
 }
 
 export const Encoder = requireKafkajs('kafkajs/src/protocol/encoder') as new () => ProtocolEncoder;
@@ -70,6 +86,17 @@ export function kafkajsRequest<Args, Response>(name: string): RequestDefinition<
 export function protocolError(code: number): { type: string; message: string; retriable: boolean } {
   const error = protocolErrors.createErrorFromCode(code);
   return { type: error.type, message: error.message, retriable: error.retriable };
+}
+
+/**
+ * kafkajs's own error for a protocol error code (a KafkaJSProtocolError with its type and
+ * retriability), so a whole-request error of a request synchook sends itself classifies like one
+ * kafkajs raised; the broker's message replaces the generic one when there is one.
+ */
+export function protocolErrorFor(code: number, brokerMessage?: string | null): Error {
+  const error = protocolErrors.createErrorFromCode(code);
+  if (brokerMessage) error.message = brokerMessage;
+  return error;
 }
 
 /**
