@@ -63,6 +63,12 @@ export interface BrokerConfigAlteration {
   delete: readonly string[];
 }
 
+export interface ClusterBroker {
+  nodeId: number;
+  /** broker.rack; null when the broker has none. */
+  rack: string | null;
+}
+
 /** "topic:partition", the key of per-partition results. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
@@ -76,6 +82,8 @@ export interface KafkaAdmin {
   alterTopicConfigs(alterations: readonly TopicConfigAlteration[], options?: { validateOnly?: boolean }): Promise<Map<string, ItemResult>>;
   /** Metadata of the named topics only; a topic the broker does not know is an item error, not a failed request. */
   topicMetadata(names: readonly string[]): Promise<Map<string, TopicMetadataResult>>;
+  /** The same Metadata request, with the brokers of the cluster and their racks. */
+  topicPlacement(names: readonly string[]): Promise<{ brokers: ClusterBroker[]; topics: Map<string, TopicMetadataResult> }>;
   /**
    * AlterPartitionReassignments: start moving each partition to its replicas. The result per
    * "topic:partition" (partitionKey) is the controller's acceptance, not the end of the move.
@@ -124,6 +132,7 @@ interface CreateTopicsResponse {
 }
 
 interface MetadataResponse {
+  brokers: Array<{ nodeId: number; rack?: string | null }>;
   topicMetadata: Array<{ topic: string; topicErrorCode: number; partitionMetadata: Array<{ partitionId: number; leader: number; replicas: number[] }> }>;
 }
 
@@ -202,6 +211,24 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
     return results;
   };
 
+  const metadata = async (names: readonly string[]) => {
+    const topics = new Map<string, TopicMetadataResult>();
+    if (names.length === 0) return { brokers: [], topics };
+    const response = await onController('Metadata', (broker) =>
+      sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: [...names], allowAutoTopicCreation: false })),
+    );
+    for (const topic of response.topicMetadata) {
+      topics.set(
+        topic.topic,
+        topic.topicErrorCode === 0
+          ? { ok: true, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas })) }
+          : { ok: false, error: itemError(topic.topicErrorCode) },
+      );
+    }
+    const brokers = response.brokers.map((broker) => ({ nodeId: broker.nodeId, rack: broker.rack ?? null })).sort((a, b) => a.nodeId - b.nodeId);
+    return { brokers, topics };
+  };
+
   return {
     async alterPartitionReassignments(reassignments, { timeoutMs }) {
       return sendReassignments(reassignments, timeoutMs);
@@ -271,20 +298,11 @@ export function createKafkaAdmin(kafka: Kafka, options: KafkaAdminOptions): Kafk
     },
 
     async topicMetadata(names) {
-      const results = new Map<string, TopicMetadataResult>();
-      if (names.length === 0) return results;
-      const response = await onController('Metadata', (broker) =>
-        sendUnparsed(broker, broker.lookupRequest(METADATA_API_KEY, kafkajsRequest<unknown, MetadataResponse>('Metadata'))({ topics: [...names], allowAutoTopicCreation: false })),
-      );
-      for (const topic of response.topicMetadata) {
-        results.set(
-          topic.topic,
-          topic.topicErrorCode === 0
-            ? { ok: true, partitions: topic.partitionMetadata.map((partition) => ({ partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas })) }
-            : { ok: false, error: itemError(topic.topicErrorCode) },
-        );
-      }
-      return results;
+      return (await metadata(names)).topics;
+    },
+
+    async topicPlacement(names) {
+      return metadata(names);
     },
 
     async close() {

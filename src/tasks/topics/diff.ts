@@ -1,6 +1,7 @@
 import type { PlannedChange, Violation } from '../types.js';
 import { sameConfigValue } from './config-values.js';
 import type { ActualTopic, DesiredTopic } from './model.js';
+import type { TopicReassignment } from './reassignment-plan.js';
 import { collisionKey, isInternalTopic, topicNameProblem, topicNameWarning } from './names.js';
 import { inManagedScope, describePrefixes } from './scope.js';
 
@@ -75,6 +76,8 @@ export interface TopicPlanState {
   partitionIncreases: PartitionIncrease[];
   configChanges: ConfigChange[];
   deletes: TopicDeletion[];
+  /** Replication-factor changes and reassignments in progress (reassignment-plan.ts), with topics.allowReassignment. */
+  reassignments?: TopicReassignment[];
 }
 
 export interface TopicPlanResult {
