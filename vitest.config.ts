@@ -30,6 +30,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Against a three-node Kafka cluster (test/harness/kafka-cluster.ts), started once for
+          // every file of the project; SYNCHOOK_KAFKA_VERSION selects the release.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          globalSetup: ['test/harness/cluster-global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'kubernetes',
           include: ['test/kubernetes/**/*.test.ts'],
           globalSetup: ['test/kubernetes/global-setup.ts'],

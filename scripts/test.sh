@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: builds, installs what the tests need (cached), then runs
 # unit tests, the integration suite against Kafka 3.9 and against Kafka 4.x (each with the real
-# schema registry), the manifests against a real Kubernetes API server, and the end-to-end test of
-# the container image.
+# schema registry), the cluster suite against a three-node Kafka 4.x, the manifests against a real
+# Kubernetes API server, and the end-to-end test of the container image.
 # The unit suite starts with the static checks: the layering rules (dependency-cruiser,
 # .dependency-cruiser.cjs) and unused files, exports and dependencies (knip, knip.jsonc).
 # SYNCHOOK_TEST_SUITES limits the suites, e.g. SYNCHOOK_TEST_SUITES="unit integration-3.9";
@@ -14,7 +14,7 @@ source scripts/lib.sh
 # machine's node is older): package.json's engines ask for it.
 use_supported_node || { say "no Node.js $SYNCHOOK_NODE_MAJOR or newer, and scripts/install-node.sh could not fetch one"; exit 1; }
 
-suites="${SYNCHOOK_TEST_SUITES:-unit integration-3.9 integration-4 kubernetes e2e}"
+suites="${SYNCHOOK_TEST_SUITES:-unit integration-3.9 integration-4 cluster kubernetes e2e}"
 results=.test-results
 rm -rf "$results" && mkdir -p "$results"
 started=$SECONDS
@@ -32,7 +32,7 @@ case " $suites " in
     ;;
 esac
 case " $suites " in
-  *" integration"*|*" e2e "*) bash scripts/install-test-deps.sh all-but-kubernetes || { say "installing the test dependencies failed"; exit 1; } ;;
+  *" integration"*|*" cluster "*|*" e2e "*) bash scripts/install-test-deps.sh all-but-kubernetes || { say "installing the test dependencies failed"; exit 1; } ;;
   *" kubernetes "*) [ -f scripts/install-kustomize.sh ] && { bash scripts/install-kustomize.sh >/dev/null || { say "installing kustomize failed"; exit 1; }; } ;;
 esac
 
@@ -60,6 +60,12 @@ for suite in $suites; do
     unit) run_checks; run_suite unit npx vitest run --project unit ;;
     integration-3.9) SYNCHOOK_KAFKA_VERSION=3.9 run_suite integration-kafka-3.9 npx vitest run --project integration ;;
     integration-4) SYNCHOOK_KAFKA_VERSION=4 run_suite integration-kafka-4 npx vitest run --project integration ;;
+    # The three-node cluster runs on one release, the newest (KIP-848 groups need 4.x); the
+    # requests it exercises are also tested on both releases by the integration suites.
+    cluster)
+      cluster_kafka="${SYNCHOOK_CLUSTER_KAFKA_VERSION:-4}"
+      SYNCHOOK_KAFKA_VERSION="$cluster_kafka" run_suite "cluster-kafka-$cluster_kafka" npx vitest run --project cluster
+      ;;
     kubernetes)
       if [ -n "$kubernetes_setup" ] && ! wait "$kubernetes_setup"; then
         cat "$results/kubernetes-setup.log" >&2

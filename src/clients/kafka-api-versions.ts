@@ -23,6 +23,38 @@ const APIS_USED: ReadonlyArray<{ key: number; name: string; moduleName: string; 
   { key: 42, name: 'DeleteGroups', moduleName: 'deleteGroups', usedBy: 'smoke' },
 ];
 
+/**
+ * APIs behind cluster operations a task may need when configured (reassignments, users, quotas,
+ * KIP-848 group health), by protocol key (Kafka protocol guide, "Api Keys"). Doctor reports
+ * whether the broker supports each; a missing one is not a failure, since only the feature that
+ * uses it needs it.
+ */
+const CLUSTER_OPERATION_APIS: ReadonlyArray<{ key: number; name: string; needs: string }> = [
+  { key: 44, name: 'IncrementalAlterConfigs', needs: 'Kafka 2.3' },
+  { key: 45, name: 'AlterPartitionReassignments', needs: 'Kafka 2.4' },
+  { key: 46, name: 'ListPartitionReassignments', needs: 'Kafka 2.4' },
+  { key: 48, name: 'DescribeClientQuotas', needs: 'Kafka 2.6' },
+  { key: 49, name: 'AlterClientQuotas', needs: 'Kafka 2.6' },
+  { key: 50, name: 'DescribeUserScramCredentials', needs: 'Kafka 2.7' },
+  { key: 51, name: 'AlterUserScramCredentials', needs: 'Kafka 2.7' },
+  { key: 69, name: 'ConsumerGroupDescribe', needs: 'Kafka 4.0 (KIP-848)' },
+];
+
+export interface OperationApiSupport {
+  key: number;
+  name: string;
+  /** The broker's version range; undefined when the broker does not offer the API. */
+  broker?: { min: number; max: number };
+  needs: string;
+}
+
+export function operationApiSupport(brokerRanges: readonly ApiVersionRange[]): OperationApiSupport[] {
+  return CLUSTER_OPERATION_APIS.map((api) => {
+    const range = brokerRanges.find((item) => item.key === api.key);
+    return { key: api.key, name: api.name, needs: api.needs, ...(range ? { broker: { min: range.min, max: range.max } } : {}) };
+  });
+}
+
 export interface ApiVersionRange {
   key: number;
   min: number;

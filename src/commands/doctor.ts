@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
 import { loadConfig } from '../synchook-config.js';
 import { connectAdmin, createKafka, kafkaError } from '../clients/kafka.js';
-import { compareApiSupport, fetchApiVersions, type ApiSupport } from '../clients/kafka-api-versions.js';
+import { compareApiSupport, fetchApiVersions, operationApiSupport, type ApiSupport, type OperationApiSupport } from '../clients/kafka-api-versions.js';
 import { createRegistryClient } from '../clients/registry.js';
 import { tlsOptions } from '../clients/tls.js';
 import { ExitCode, SynchookError, exitCodeOf, messageOf, worstExitCode } from '../errors.js';
@@ -66,6 +66,7 @@ async function checkKafka(loaded: LoadedConfig, ctx: CommandContext): Promise<Do
     });
     const support = compareApiSupport(ranges);
     const missing = support.filter((api) => api.negotiated === undefined);
+    const operations = operationApiSupport(ranges);
     const auth = cluster.sasl ? `SASL ${cluster.sasl.mechanism.toUpperCase()} as ${cluster.sasl.username}` : 'no SASL';
     const lines = [
       `bootstrap: ${cluster.brokers.join(', ')} (${cluster.tls?.enabled ? 'TLS' : 'plaintext'}, ${auth})`,
@@ -73,6 +74,7 @@ async function checkKafka(loaded: LoadedConfig, ctx: CommandContext): Promise<Do
       `controller: ${controller ? `${controller.nodeId} at ${controller.host}:${controller.port}` : String(described.controller)}`,
       `brokers (${described.brokers.length}): ${described.brokers.map((broker) => `${broker.nodeId}@${broker.host}:${broker.port}`).join(', ')}`,
       `API versions used (broker range → version used): ${support.map(formatApi).join(', ')}`,
+      `cluster operation APIs (broker range): ${operations.map(formatOperationApi).join(', ')}`,
     ];
     if (missing.length > 0) {
       lines.push(`unsupported: ${missing.map((api) => `${api.name} (used by ${api.usedBy})`).join(', ')}: this broker and the client share no version of these APIs.`);
@@ -82,7 +84,7 @@ async function checkKafka(loaded: LoadedConfig, ctx: CommandContext): Promise<Do
       ok: missing.length === 0,
       lines,
       exitCode: missing.length === 0 ? ExitCode.Success : ExitCode.Rejected,
-      facts: { clusterId: described.clusterId, controller: described.controller, brokers: described.brokers, apiVersions: support },
+      facts: { clusterId: described.clusterId, controller: described.controller, brokers: described.brokers, apiVersions: support, operationApis: operations },
     };
   } catch (error) {
     throw kafkaError(error, cluster);
@@ -94,6 +96,10 @@ async function checkKafka(loaded: LoadedConfig, ctx: CommandContext): Promise<Do
 function formatApi(api: ApiSupport): string {
   const broker = api.broker ? `${api.broker.min}-${api.broker.max}` : 'none';
   return `${api.name} ${broker}→${api.negotiated ?? 'none'}`;
+}
+
+function formatOperationApi(api: OperationApiSupport): string {
+  return api.broker ? `${api.name} (${api.key}) ${api.broker.min}-${api.broker.max}` : `${api.name} (${api.key}) not supported (needs ${api.needs})`;
 }
 
 async function checkRegistry(loaded: LoadedConfig, ctx: CommandContext): Promise<DoctorCheck> {

@@ -21,12 +21,27 @@ export interface HarnessInfo {
   registry: { url: string; baseUrl: string; version: string };
 }
 
+/** The three-node cluster started by the cluster project's global setup (test/harness/kafka-cluster.ts). */
+export interface ClusterHarnessInfo {
+  version: string;
+  clusterId: string;
+  /** Every broker's PLAINTEXT address, comma-separated; no authentication, no authorizer. */
+  bootstrap: string;
+  nodes: Array<{ nodeId: number; rack: string; address: string }>;
+  dataDir: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     harness: HarnessInfo;
+    kafkaCluster: ClusterHarnessInfo;
   }
 }
 
 export function harness(): HarnessInfo {
   return inject('harness');
+}
+
+export function kafkaCluster(): ClusterHarnessInfo {
+  return inject('kafkaCluster');
 }

@@ -158,11 +158,11 @@ export async function ensureKafkaInstalled(version: string): Promise<KafkaInstal
 const BROKER_JVM_OPTIONS = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Djava.awt.headless=true'];
 const TOOL_JVM_OPTIONS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Djava.awt.headless=true'];
 
-function javaExecutable(): string {
+export function javaExecutable(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
-function javaNotFound(error: unknown): Error | undefined {
+export function javaNotFound(error: unknown): Error | undefined {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
   return new Error(`${javaExecutable()} not found: Kafka needs Java 17 or newer. Install it (Debian: apt-get install -y openjdk-17-jre-headless) or set JAVA_HOME.`);
 }
@@ -172,7 +172,7 @@ function majorOf(version: string): number {
 }
 
 /** Kafka's cluster id: 16 random bytes, URL-safe base64 without padding, never starting with '-'. */
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
@@ -183,7 +183,7 @@ function newClusterId(): string {
  * Logging configuration: log4j 1 (reload4j) properties for 3.x, log4j2 properties for 4.x. The
  * broker appends to the same file as the JVM's own output; tools write warnings to stderr.
  */
-function loggingConfig(version: string, target: { file: string } | 'stderr', level: 'INFO' | 'WARN'): { jvmOption: (path: string) => string; fileName: string; text: string } {
+export function loggingConfig(version: string, target: { file: string } | 'stderr', level: 'INFO' | 'WARN'): { jvmOption: (path: string) => string; fileName: string; text: string } {
   const pattern = '[%d] %p %m (%c)%n';
   // The broker prints every config value at start-up (hundreds of lines per component).
   const quiet = ['org.apache.kafka.common.config.AbstractConfig', 'kafka.server.KafkaConfig', 'org.apache.kafka.clients.admin.AdminClientConfig'];
@@ -279,7 +279,7 @@ function escapeProperty(value: string): string {
  * What a failed start left in the log: the first error lines (a shutdown after a fatal error logs
  * hundreds of lines after the cause) and then the last lines.
  */
-async function logExcerpt(file: string, lastLines = 20): Promise<string> {
+export async function logExcerpt(file: string, lastLines = 20): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -537,7 +537,7 @@ async function prepareStorage(input: {
   return clusterId;
 }
 
-async function formatStorage(input: {
+export async function formatStorage(input: {
   version: string; libsDir: string; propertiesFile: string; clusterId: string; users: KafkaUser[]; dataDir: string; logFile: string; loggingOption: string;
 }): Promise<void> {
   // SCRAM credentials go into the bootstrap metadata at format time (KIP-900), so they exist
@@ -629,7 +629,7 @@ function startLogTail(file: string, log: ((line: string) => void) | undefined): 
 // Which candidate main class exists, per tools classpath, learnt on first use.
 const resolvedToolClasses = new Map<string, string>();
 
-async function runKafkaTool(input: { install: KafkaInstall; mainClass: string; args: string[]; timeoutMs?: number }): Promise<ToolResult> {
+export async function runKafkaTool(input: { install: KafkaInstall; mainClass: string; args: string[]; timeoutMs?: number }): Promise<ToolResult> {
   const { toolsLibsDir } = input.install;
   const loggingOption = await toolLoggingOption(input.install);
   const candidates = TOOL_MAIN_CLASSES[input.mainClass] ?? [input.mainClass];

@@ -34,6 +34,12 @@ describe(`synchook doctor against Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? 
     expect(result.stdout).toMatch(/controller: 1 at 127\.0\.0\.1:\d+|controller: /);
     expect(result.stdout).toMatch(/CreateTopics \d+-\d+→\d+/);
     expect(result.stdout).not.toContain('unsupported:');
+    // The cluster-operation APIs both releases serve; ConsumerGroupDescribe (KIP-848) is GA from 4.0.
+    for (const api of ['IncrementalAlterConfigs \\(44\\) 0-1', 'AlterPartitionReassignments \\(45\\) 0-\\d', 'ListPartitionReassignments \\(46\\) 0-0', 'DescribeClientQuotas \\(48\\) 0-\\d', 'AlterClientQuotas \\(49\\) 0-\\d', 'DescribeUserScramCredentials \\(50\\) 0-\\d', 'AlterUserScramCredentials \\(51\\) 0-\\d']) {
+      expect(result.stdout).toMatch(new RegExp(`cluster operation APIs \\(broker range\\): .*${api}`));
+    }
+    if ((process.env.SYNCHOOK_KAFKA_VERSION ?? '3.9').startsWith('4')) expect(result.stdout).toMatch(/ConsumerGroupDescribe \(69\) 0-\d/);
+    expect(result.stdout).toMatch(/ConsumerGroupDescribe \(69\) (0-\d|not supported \(needs Kafka 4\.0 \(KIP-848\)\))/);
     expect(result.stdout).toContain(`url: ${registry.url}`);
     expect(result.stdout).toMatch(/global compatibility: BACKWARD/);
   });

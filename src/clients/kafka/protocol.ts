@@ -19,6 +19,10 @@ export interface ProtocolEncoder {
   writeArray(items: ProtocolEncoder[]): ProtocolEncoder;
   /** Appends another encoder's bytes as they are (a struct inside a struct). */
   writeEncoder(value: ProtocolEncoder): ProtocolEncoder;
+  /** Unsigned varint (the length prefix of the flexible versions' compact types). */
+  writeUVarInt(value: number): ProtocolEncoder;
+  /** COMPACT_NULLABLE_STRING: length + 1 as an unsigned varint, 0 for null. */
+  writeUVarIntString(value: string | null): ProtocolEncoder;
 }
 
 export interface ProtocolDecoder {
@@ -28,6 +32,13 @@ export interface ProtocolDecoder {
   readDouble(): number;
   readString(): string | null;
   readArray<T>(read: (decoder: ProtocolDecoder) => T): T[];
+  readBoolean(): boolean;
+  readUVarInt(): number;
+  readUVarIntString(): string | null;
+  /** COMPACT_ARRAY: null for a null array. */
+  readUVarIntArray<T>(read: (decoder: ProtocolDecoder) => T): T[] | null;
+  /** Skips a tagged-field section (flexible versions); synchook reads no tagged field. */
+  readTaggedFields(): unknown;
 }
 
 /** A request as kafkajs's connection sends it: header fields and an encoder, and how to read the answer. */
@@ -55,6 +66,10 @@ export interface ProtocolCluster {
   /** Refreshes only when the metadata is older than metadataMaxAge (or was never loaded). */
   refreshMetadataIfNecessary(): Promise<void>;
   findControllerBroker(): Promise<ProtocolBroker>;
+  findBroker(input: { nodeId: number }): Promise<ProtocolBroker>;
+  /** Node ids of the brokers in the last metadata. */
+  getNodeIds(): number[];
+  findGroupCoordinator(input: { groupId: string }): Promise<ProtocolBroker>;
 }
 
 export const Encoder = requireKafkajs('kafkajs/src/protocol/encoder') as new () => ProtocolEncoder;
@@ -81,6 +96,17 @@ export function protocolError(code: number): { type: string; message: string; re
 /** kafkajs's own error for a Kafka error code (a KafkaJSProtocolError carrying type, code and retriable). */
 export function protocolErrorInstance(code: number): Error & { type: string; code: number; retriable: boolean } {
   return protocolErrors.createErrorFromCode(code);
+}
+
+/**
+ * kafkajs's own error for a protocol error code (a KafkaJSProtocolError with its type and
+ * retriability), so a whole-request error of a request synchook sends itself classifies like one
+ * kafkajs raised; the broker's message replaces the generic one when there is one.
+ */
+export function protocolErrorFor(code: number, brokerMessage?: string | null): Error {
+  const error = protocolErrors.createErrorFromCode(code);
+  if (brokerMessage) error.message = brokerMessage;
+  return error;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { PlannedChange, Violation } from '../types.js';
 import { sameConfigValue } from '../shared/topic-declarations/config-values.js';
 import { withLazySource } from '../shared/topic-declarations/model.js';
-import type { ActualTopic, DesiredTopic } from './model.js';
+import type { ActualTopic, DesiredTopic, TopicReassignment } from './model.js';
 import { collisionKey, isInternalTopic, topicNameProblem, topicNameWarning } from './names.js';
 import { inManagedScope, describePrefixes } from './scope.js';
 
@@ -76,6 +76,8 @@ export interface TopicPlanState {
   partitionIncreases: PartitionIncrease[];
   configChanges: TopicConfigChange[];
   deletes: TopicDeletion[];
+  /** Replication-factor changes and reassignments in progress (reassignment-plan.ts), with topics.allowReassignment. */
+  reassignments?: TopicReassignment[];
 }
 
 export interface TopicPlanResult {

@@ -7,6 +7,8 @@ import { planTopicChanges, type ClusterTopics, type TopicPlanResult, type TopicP
 import { kafkaFailure } from '../../clients/kafka.js';
 import { loadTopicDeclarations, showAsyncApiSources } from './asyncapi.js';
 import { isInternalTopic } from './names.js';
+import { applyReassignments } from './reassignment-apply.js';
+import { mergeReassignmentPlan, planReassignments } from './reassignment-plan.js';
 
 export { TopicsSection } from './config.js';
 export { loadDesiredTopics } from '../shared/topic-declarations/load.js';
@@ -55,6 +57,12 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
       });
       result.violations.push(...refusals);
     }
+    if (section.allowReassignment) {
+      const reassignments = await planReassignments({ desired: desired.topics, result, kafkaAdmin: ctx.clients.kafkaAdmin(), timeoutMs: requestTimeout(ctx) }).catch((error: unknown) => {
+        throw kafkaFailure(error, ctx.config.cluster, 'read the partition reassignments and replica placement');
+      });
+      mergeReassignmentPlan(result, reassignments);
+    }
     result.violations.push(...conflicts);
     showAsyncApiSources(result.changes, fromAsyncApi);
     result.violations.sort((a, b) => a.resource.localeCompare(b.resource));
@@ -87,9 +95,21 @@ export const topicsTask = definePlanApplyTask<typeof TopicsSection, TopicPlanSta
     }).catch((error: unknown) => {
       throw kafkaFailure(error, ctx.config.cluster, 'apply the topic changes');
     });
+    const reassigned = await applyReassignments({
+      kafkaAdmin: ctx.clients.kafkaAdmin(),
+      reassignments: state.reassignments ?? [],
+      throttle: section.reassignment.throttle,
+      waitTimeoutMs: Math.min(section.reassignment.timeout, ctx.deadline.remaining()),
+      requestTimeoutMs: requestTimeout(ctx),
+      signal: ctx.signal,
+      log: ctx.log,
+    }).catch((error: unknown) => {
+      throw kafkaFailure(error, ctx.config.cluster, 'reassign the partitions');
+    });
     return {
-      summary: describeApplied(result),
+      summary: reassigned.partitions > 0 ? `${describeApplied(result)}, ${reassigned.partitions} partition${reassigned.partitions === 1 ? '' : 's'} reassigned` : describeApplied(result),
       figures: {
+        reassigned: reassigned.partitions,
         declared,
         created: result.created.length,
         alreadyExisted: result.alreadyExisted.length,
@@ -145,6 +165,7 @@ function planFigures(state: TopicPlanState, declared: number): Record<string, nu
     partitions: state.partitionIncreases.length,
     config: state.configChanges.length,
     delete: state.deletes.length,
+    reassign: state.reassignments?.length ?? 0,
   };
 }
 
@@ -155,6 +176,7 @@ function describeTopicPlan(plan: Pick<TaskPlan<TopicPlanState>, 'figures' | 'cha
     figures.partitions && `${figures.partitions} to get more partitions`,
     figures.config && `${figures.config} config change${figures.config === 1 ? '' : 's'}`,
     figures.delete && `${figures.delete} to delete`,
+    figures.reassign && `${figures.reassign} to reassign`,
   ].filter(Boolean);
   const declared = figures.declared ?? 0;
   return parts.length > 0 ? `plan: ${parts.join(', ')}` : `no changes (${declared} topic${declared === 1 ? '' : 's'} declared)`;

@@ -18,3 +18,21 @@ export interface ActualTopic {
   /** Undefined when the configs were not read (the topic is not declared). */
   config?: Map<string, ActualConfigEntry>;
 }
+
+export interface PartitionMove {
+  partition: number;
+  /** Replicas now, the preferred leader first. */
+  current: number[];
+  /** Replicas after the move, the preferred leader first. */
+  target: number[];
+}
+
+export interface TopicReassignment {
+  topic: string;
+  from: number;
+  to: number;
+  /** The partitions whose replicas change (every partition whose replica set differs). */
+  moves: PartitionMove[];
+  /** True for a reassignment found in progress: apply only waits for it (and removes its throttle). */
+  inProgress: boolean;
+}
