@@ -158,7 +158,7 @@ export async function ensureKafkaInstalled(version: string): Promise<KafkaInstal
 const BROKER_JVM_OPTIONS = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Djava.awt.headless=true'];
 const TOOL_JVM_OPTIONS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Djava.awt.headless=true'];
 
-function javaExecutable(): string {
+export function javaExecutable(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
@@ -183,7 +183,7 @@ function newClusterId(): string {
  * Logging configuration: log4j 1 (reload4j) properties for 3.x, log4j2 properties for 4.x. The
  * broker appends to the same file as the JVM's own output; tools write warnings to stderr.
  */
-function loggingConfig(version: string, target: { file: string } | 'stderr', level: 'INFO' | 'WARN'): { jvmOption: (path: string) => string; fileName: string; text: string } {
+export function loggingConfig(version: string, target: { file: string } | 'stderr', level: 'INFO' | 'WARN'): { jvmOption: (path: string) => string; fileName: string; text: string } {
   const pattern = '[%d] %p %m (%c)%n';
   // The broker prints every config value at start-up (hundreds of lines per component).
   const quiet = ['org.apache.kafka.common.config.AbstractConfig', 'kafka.server.KafkaConfig', 'org.apache.kafka.clients.admin.AdminClientConfig'];
