@@ -3,6 +3,7 @@ import { TASKS } from '../tasks/registry.js';
 import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './common.js';
 import { ReportConfig } from '../report/config.js';
 import { RunLockConfig } from './lock.js';
+import { ConnectClustersConfig } from './connect.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -20,6 +21,7 @@ const coreSections = {
   timeout: Duration.prefault('10m').meta({ description: 'Deadline of the whole run; --timeout overrides it.' }),
   cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
   registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
+  connect: ConnectClustersConfig.optional().meta({ description: 'The Kafka Connect clusters the connectors tasks talk to, by name.' }),
   input: z
     .strictObject({
       allowedRoots: z.array(FilePath).default([]).meta({
