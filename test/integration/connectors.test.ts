@@ -257,6 +257,15 @@ describe(`connectors on Kafka Connect (Kafka ${VERSION})`, () => {
     expect(writes()).toEqual([]);
   });
 
+  it('doctor lists the Connect cluster\'s version and connector plugins', async () => {
+    const result = await runCli(['doctor', '-c', writeEnvironment('connectors: []\n', { section: [] })]);
+    expect(result.code, output(result)).toBe(0);
+    expect(result.stdout).toContain('ok    connect main');
+    expect(result.stdout).toContain(`version: ${harness().connect!.version}`);
+    expect(result.stdout).toContain(FILE_SINK);
+    expect(result.stdout).toContain('org.apache.kafka.connect.mirror.MirrorSourceConnector');
+  });
+
   it('exits 3 within the deadline when the worker cannot be reached', async () => {
     const port = await findFreePort();
     const config = writeEnvironment(['connectors:', fileSource(`${prefix}nowhere`, { file: '/tmp/x', topic })].join('\n'), { url: `http://127.0.0.1:${port}`, section: [] });
