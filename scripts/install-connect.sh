@@ -19,7 +19,7 @@ DEFAULT_VERSIONS=(3.9.2 4.4.0)
 DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 CACHE_ROOT="${SYNCHOOK_CACHE:-$HOME/.cache/synchook}"
 # Bumped whenever the generated pom or the layout changes, so older installs are redone.
-INSTALL_LAYOUT=3
+INSTALL_LAYOUT=4
 PLUGIN_ARTIFACTS=connect-file,connect-mirror,connect-mirror-client
 
 fail() {
@@ -113,18 +113,26 @@ install_version() {
   mkdir -p "$work/libs" "$work/plugins/connect-file" "$work/plugins/connect-mirror"
   local log="$work/maven.log"
   # connect-file and connect-mirror are published separately and can lag a fresh release (4.4.0
-  # appeared without them): the exact version when it resolves, else the newest earlier release of
-  # the same major (a range), loaded from plugin.path like any third-party plugin.
-  write_pom "$version" "$version" "$work/pom.xml"
+  # appeared without them), and a plugin of an earlier release does not run on a newer runtime
+  # (4.3's FileStream connectors fail on 4.4's jars). Then the whole worker is the newest earlier
+  # release of the same major that has them all: a Connect cluster one release behind its brokers.
+  local runtime=$version
+  write_pom "$runtime" "$runtime" "$work/pom.xml"
   if ! mvn -q -B --no-transfer-progress -f "$work/pom.xml" "$DEPENDENCY_PLUGIN:resolve" -DincludeScope=runtime >>"$log" 2>&1; then
     write_pom "$version" "[${version%%.*}.0.0,${version}]" "$work/pom.xml"
+    copy "$work/pom.xml" "$work/plugins/connect-file" "$log" -DincludeArtifactIds=connect-file -DexcludeTransitive=true
+    local found=("$work"/plugins/connect-file/connect-file-*.jar)
+    runtime=${found[0]##*/connect-file-}
+    runtime=${runtime%.jar}
+    rm -f "$work"/plugins/connect-file/*.jar
+    write_pom "$runtime" "$runtime" "$work/pom.xml"
   fi
   # The worker's classpath without the plugins, then each plugin's own jars: a plugin on
   # plugin.path is loaded in isolation, as in a real deployment.
   copy "$work/pom.xml" "$work/libs" "$log" -DexcludeArtifactIds="$PLUGIN_ARTIFACTS"
   copy "$work/pom.xml" "$work/plugins/connect-file" "$log" -DincludeArtifactIds=connect-file -DexcludeTransitive=true
   copy "$work/pom.xml" "$work/plugins/connect-mirror" "$log" -DincludeArtifactIds=connect-mirror,connect-mirror-client -DexcludeTransitive=true
-  [[ -f $work/libs/connect-runtime-$version.jar ]] || fail "connect-runtime $version was not resolved; see $log."
+  [[ -f $work/libs/connect-runtime-$runtime.jar ]] || fail "connect-runtime $runtime was not resolved; see $log."
   local plugins=("$work"/plugins/connect-file/connect-file-*.jar)
   [[ -e ${plugins[0]} ]] || fail "connect-file was not resolved for $version; see $log."
   local plugin_version=${plugins[0]##*/connect-file-}
@@ -134,10 +142,11 @@ install_version() {
   {
     echo "layout=$INSTALL_LAYOUT"
     echo "connect=$version"
+    echo "runtime=$runtime"
     echo "plugins=$plugin_version"
     echo "installed=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   } >"$home/.installed"
-  echo "connect $version: installed $(find "$home" -name '*.jar' | wc -l) jars into $home in $((SECONDS - started)) s (connect-file and connect-mirror $plugin_version)"
+  echo "connect $version: installed $(find "$home" -name '*.jar' | wc -l) jars into $home in $((SECONDS - started)) s (worker and plugins $runtime)"
   exec {lock_fd}>&-
 }
 

@@ -20,7 +20,7 @@ const STOP_GRACE_MS = 20_000;
 const WORKER_JVM_OPTIONS = ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Djava.awt.headless=true'];
 
 export interface StartedConnect {
-  /** Kafka release of the worker, e.g. "3.9.2". */
+  /** Kafka release of the worker, e.g. "3.9.2"; the newest earlier release when the broker's has no connect plugins on Maven Central. */
   version: string;
   /** REST base URL, "http://127.0.0.1:<port>". */
   url: string;
@@ -92,6 +92,9 @@ function workerProperties(input: { bootstrap: string; port: number; groupId: str
 export async function startConnect(options: StartConnectOptions): Promise<StartedConnect> {
   const version = resolveKafkaVersion(options.version);
   const home = await ensureConnectInstalled(version);
+  // The worker's own release: one behind the broker when Maven Central lacks the connect plugins
+  // of the broker's release (scripts/install-connect.sh).
+  const runtime = /^runtime=(.+)$/m.exec(await readFile(join(home, '.installed'), 'utf8'))?.[1] ?? version;
   const dataDir = await mkdtemp(join(tmpdir(), `synchook-connect-${version}-`));
   const logFile = join(dataDir, 'connect.log');
   const logging = loggingConfig(version, { file: logFile }, 'INFO');
@@ -136,7 +139,7 @@ export async function startConnect(options: StartConnectOptions): Promise<Starte
     throw error;
   }
   return {
-    version,
+    version: runtime,
     url,
     groupId,
     internalTopics: { config: `${groupId}-configs`, offset: `${groupId}-offsets`, status: `${groupId}-status` },
