@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suites need that npm does not: the Kafka jars (3.9 and 4.x), the
-# schema registry, terraform, kustomize, helm, kube-apiserver with etcd and the CRDs the manifests
+# Kafka Connect jars, the schema registry, terraform, kustomize, helm, kube-apiserver with etcd and the CRDs the manifests
 # use, and a Docker engine with a local base image. Every step is idempotent and cached under
 # $SYNCHOOK_CACHE (default ~/.cache/synchook), so a second run is quick.
 set -euo pipefail
@@ -20,6 +20,7 @@ case "$what" in
   all|all-but-kubernetes|services)
     step "Kafka jars" bash scripts/install-kafka.sh
     step "schema registry" bash scripts/install-registry.sh
+    step "Kafka Connect jars" bash scripts/install-connect.sh
     ;;&
   all|all-but-kubernetes)
     [ -f scripts/install-terraform.sh ] && step "terraform" bash scripts/install-terraform.sh

@@ -352,6 +352,7 @@ function recordingClients(clients: Clients, used: Set<string>, config: LoadedCon
     admin: () => (kafka(), clients.admin()),
     kafkaAdmin: () => (kafka(), clients.kafkaAdmin()),
     registry: () => (used.add(`the registry at ${config.registry?.url ?? '(no registry configured)'}`), clients.registry()),
+    connect: (name) => (used.add(`Connect cluster ${name}`), clients.connect!(name)),
     close: () => clients.close(),
   };
 }

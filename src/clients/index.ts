@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import { connectAdmin, createKafka } from './kafka.js';
 import { createKafkaAdmin, type KafkaAdmin } from './kafka/admin.js';
 import { createRegistryClient, type RegistryClient } from './registry.js';
+import { createConnectClient, type ConnectClient } from './connect.js';
+import type { ConnectClusterConfig } from '../config/connect.js';
 
 /** Lazily made clients shared by the tasks of one run; the runner closes them at the end. */
 export interface Clients {
@@ -14,6 +16,8 @@ export interface Clients {
   /** Admin requests with per-item results (topic → ok or its error), connected on first use; shared. */
   kafkaAdmin(): KafkaAdmin;
   registry(): RegistryClient;
+  /** The REST client of the Connect cluster named in connect[].name (absent in stand-ins without Connect). */
+  connect?(name: string): ConnectClient;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,7 @@ export function createClients(config: CoreConfig, dir: string, log: Logger): Cli
   let admin: Promise<Admin> | undefined;
   let kafkaAdmin: KafkaAdmin | undefined;
   let registry: RegistryClient | undefined;
+  const connect = new Map<string, ConnectClient>();
   const cluster = () => {
     if (!config.cluster) throw new ConfigError('this task needs Kafka, but the config has no cluster section. Add cluster.brokers.');
     return config.cluster;
@@ -46,6 +51,17 @@ export function createClients(config: CoreConfig, dir: string, log: Logger): Cli
       if (!config.registry) throw new ConfigError('this task needs the schema registry, but the config has no registry section. Add registry.url.');
       registry ??= createRegistryClient(config.registry, { dir, log });
       return registry;
+    },
+    connect(name) {
+      const clusters = (config.connect ?? []) as ConnectClusterConfig[];
+      const cluster = clusters.find((candidate) => candidate.name === name);
+      if (!cluster) throw new ConfigError(`no Connect cluster named ${name} in the config's connect list. Add it.`);
+      let client = connect.get(name);
+      if (!client) {
+        client = createConnectClient(cluster, { dir, log });
+        connect.set(name, client);
+      }
+      return client;
     },
     async close() {
       const pending = admin;

@@ -4,6 +4,8 @@ import { loadConfig } from '../synchook-config.js';
 import { connectAdmin, createKafka, kafkaError } from '../clients/kafka.js';
 import { compareApiSupport, fetchApiVersions, operationApiSupport, type ApiSupport, type OperationApiSupport } from '../clients/kafka-api-versions.js';
 import { createRegistryClient } from '../clients/registry.js';
+import { createConnectClient } from '../clients/connect.js';
+import type { ConnectClusterConfig } from '../config/connect.js';
 import { tlsOptions } from '../clients/tls.js';
 import { ExitCode, SynchookError, exitCodeOf, messageOf, worstExitCode } from '../errors.js';
 import { formatDuration } from '../duration.js';
@@ -21,9 +23,12 @@ export async function runDoctor(ctx: CommandContext & { format?: 'text' | 'json'
   const checks: Array<Promise<DoctorCheck>> = [];
   if (loaded.config.cluster) checks.push(guarded('kafka', timeoutMs, ctx, () => checkKafka(loaded, ctx)));
   if (loaded.config.registry) checks.push(guarded('registry', timeoutMs, ctx, () => checkRegistry(loaded, ctx)));
+  for (const cluster of (loaded.config.connect ?? []) as ConnectClusterConfig[]) {
+    checks.push(guarded(`connect ${cluster.name}`, timeoutMs, ctx, () => checkConnect(cluster, loaded, ctx)));
+  }
   if (loaded.config.report?.github) checks.push(guarded('github', timeoutMs, ctx, async () => (await import('../report/github/doctor.js')).checkGitHub(loaded, ctx)));
   if (checks.length === 0) {
-    throw new SynchookError(`${ctx.configPath}: nothing to check: the config has no cluster, registry or report.github section.`, ExitCode.Config);
+    throw new SynchookError(`${ctx.configPath}: nothing to check: the config has no cluster, registry, connect or report.github section.`, ExitCode.Config);
   }
   const results = await Promise.all(checks);
   if (ctx.format === 'json') ctx.out(JSON.stringify({ config: loaded.file, checks: results }, null, 2));
@@ -125,5 +130,26 @@ async function checkRegistry(loaded: LoadedConfig, ctx: CommandContext): Promise
     ],
     exitCode: ExitCode.Success,
     facts: { url: registry.url, mode, compatibility, subjects: subjects.length },
+  };
+}
+
+/** A Connect cluster: its Kafka version and the connector plugins its workers have. */
+async function checkConnect(cluster: ConnectClusterConfig, loaded: LoadedConfig, ctx: CommandContext): Promise<DoctorCheck> {
+  const connect = createConnectClient(cluster, { dir: loaded.dir, log: ctx.log });
+  const signal = ctx.signal;
+  const info = await connect.serverInfo({ signal });
+  const plugins = await connect.plugins({ signal });
+  const auth = cluster.basicAuth ? `basic auth as ${cluster.basicAuth.username}` : 'no auth';
+  return {
+    name: `connect ${cluster.name}`,
+    ok: true,
+    lines: [
+      `url: ${connect.url} (${auth})`,
+      `version: ${info.version}${info.kafka_cluster_id ? ` (Kafka cluster ${info.kafka_cluster_id})` : ''}`,
+      `plugins: ${plugins.length}`,
+      ...plugins.map((plugin) => `  ${plugin.class}${plugin.version ? ` ${plugin.version}` : ''}${plugin.type ? ` (${plugin.type})` : ''}`),
+    ],
+    exitCode: ExitCode.Success,
+    facts: { url: connect.url, version: info.version, plugins: plugins.map((plugin) => plugin.class) },
   };
 }

@@ -51,7 +51,7 @@ export function secretPair<K extends string>(key: K, description: string) {
   } as { [P in K]: z.ZodOptional<z.ZodString> } & { [P in `${K}File`]: z.ZodOptional<z.ZodString> };
 }
 
-function exactlyOneOf(key: string) {
+export function exactlyOneOf(key: string) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
     const inline = value[key] !== undefined;
     const file = value[`${key}File`] !== undefined;

@@ -3,6 +3,7 @@ import { ClusterConfig, Duration, FilePath, RegistryConfig, Size } from './commo
 import { ReportConfig } from './report.js';
 import { RunLockConfig } from './lock.js';
 import { AsyncApiSection } from './asyncapi.js';
+import { ConnectClustersConfig } from './connect.js';
 
 /** Keys every task section accepts besides its own. */
 const TaskCommon = {
@@ -21,6 +22,7 @@ const coreSections = {
   timeout: Duration.prefault('10m').meta({ description: 'Deadline of the whole run; --timeout overrides it.' }),
   cluster: ClusterConfig.optional().meta({ description: 'How to reach Kafka.' }),
   registry: RegistryConfig.optional().meta({ description: 'How to reach the Confluent-compatible schema registry.' }),
+  connect: ConnectClustersConfig.optional().meta({ description: 'The Kafka Connect clusters the connectors tasks talk to, by name.' }),
   input: z
     .strictObject({
       allowedRoots: z.array(FilePath).default([]).meta({

@@ -1,4 +1,5 @@
 import { aclsTask } from './acls/index.js';
+import { connectHealthTask, connectorsTask } from './connectors/index.js';
 import { healthTask } from './health/index.js';
 import { quotasTask } from './quotas/index.js';
 import { schemasTask } from './schemas/index.js';
@@ -17,9 +18,11 @@ export const TASKS_BY_KEY = {
   topics: topicsTask,
   acls: aclsTask,
   quotas: quotasTask,
+  connectors: connectorsTask,
   terraform: terraformTask,
   smoke: smokeTask,
   health: healthTask,
+  'connect-health': connectHealthTask,
 } as const satisfies Record<string, TaskDefinition>;
 
 export const TASKS: readonly TaskDefinition[] = Object.values(TASKS_BY_KEY);

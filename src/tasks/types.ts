@@ -7,10 +7,10 @@ import type { TopicDeclarationSource } from './shared/topic-declarations/schema.
 export type Phase = 'presync' | 'postsync';
 
 /**
- * What a task sees of the config: the core sections, and where topics are declared, which health
- * reads too (fromTopicsSection). A task's own section comes as the `section` argument.
+ * What a task sees of the config: the core sections, and where topics and connectors are declared,
+ * which the PostSync checks read too (health's fromTopicsSection, connect-health). A task's own section comes as the `section` argument.
  */
-type TaskConfig = CoreConfig & { topics?: TopicDeclarationSource };
+type TaskConfig = CoreConfig & { topics?: TopicDeclarationSource; connectors?: { files?: string[] } };
 
 /** One change a task would make (plan) or made (apply). */
 export interface PlannedChange {

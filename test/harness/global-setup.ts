@@ -2,6 +2,17 @@ import type { TestProject } from 'vitest/node';
 import { startKafka, type StartedKafka } from './kafka.js';
 import { startRegistry, type StartedRegistry } from './registry.js';
 import type { HarnessInfo } from './index.js';
+import { startConnect, type StartedConnect } from './connect.js';
+
+/** Test files that need the Kafka Connect worker; it is started only when one of them runs. */
+const CONNECT_TEST_FILE = /\/connect[^/]*\.test\.ts$/;
+
+async function runsConnectTests(project: TestProject): Promise<boolean> {
+  // The command line's file filters, as vitest itself applies them to the project's files.
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? [];
+  const { testFiles } = await project.globTestFiles(filters);
+  return testFiles.some((file) => CONNECT_TEST_FILE.test(file));
+}
 
 /**
  * Starts one Kafka (version from SYNCHOOK_KAFKA_VERSION, default 3.9) and one registry for the
@@ -28,8 +39,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
     registry: { url: registry.url, baseUrl: registry.baseUrl, version: registry.version },
   };
+  let connect: StartedConnect | undefined;
+  if (await runsConnectTests(project)) {
+    const connectStarted = Date.now();
+    connect = await startConnect({ bootstrap: kafka.bootstrap, version });
+    process.stdout.write(`harness: Kafka Connect ${connect.version} at ${connect.url}, up in ${Date.now() - connectStarted} ms\n`);
+    info.connect = { url: connect.url, version: connect.version, groupId: connect.groupId, logFile: connect.logFile };
+  }
   project.provide('harness', info);
   return async () => {
+    await connect?.stop();
     await Promise.all([kafka.stop(), registry.stop()]);
   };
 }

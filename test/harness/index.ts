@@ -19,6 +19,8 @@ export interface HarnessInfo {
     libsDir: string;
   };
   registry: { url: string; baseUrl: string; version: string };
+  /** The Kafka Connect worker, started only when a connect*.test.ts file runs. */
+  connect?: { url: string; version: string; groupId: string; logFile: string };
 }
 
 /** The three-node cluster started by the cluster project's global setup (test/harness/kafka-cluster.ts). */
