@@ -132,7 +132,7 @@ function flushOutput(deadlineAt: number): Promise<void> {
   ]);
 }
 
-const RESULT_FORMAT = { type: 'string', choices: ['text', 'json'] as const, default: 'text', describe: 'text: the diff and a line per task; json: the result with every figure (see README "JSON output")' } as const;
+const RESULT_FORMAT = { type: 'string', choices: ['text', 'json'] as const, default: 'text', describe: 'text: the diff and a line per task; json: the result with every figure (see docs/commands.md)' } as const;
 
 export function buildCli(argv: string[]): Argv<GlobalArgs> {
   return yargs(argv)

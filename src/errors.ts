@@ -1,5 +1,5 @@
 /**
- * Exit codes are part of the CLI contract (see README "Exit codes"):
+ * Exit codes are part of the CLI contract (see docs/commands.md, "Exit codes"):
  * 0 success, 1 a check rejected the change or a task failed, 2 usage or configuration error,
  * 3 a dependency could not be reached in time.
  */

@@ -139,7 +139,7 @@ async function ensureLockTopic(admin: Admin, topic: string): Promise<void> {
     if (type === 'TOPIC_ALREADY_EXISTS') return;
     if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
       // A permission synchook's own principal lacks: exit 1, as for every task (see clients/kafka/errors.ts).
-      throw new TaskFailedError(`run lock: synchook may not create the lock topic ${topic} (lock.topic; Kafka answered ${type}). Create it once with 1 partition, or grant CREATE on it; see README "The run lock".`);
+      throw new TaskFailedError(`run lock: synchook may not create the lock topic ${topic} (lock.topic; Kafka answered ${type}). Create it once with 1 partition, or grant CREATE on it; see docs/run-lock.md.`);
     }
     throw error;
   }
@@ -254,7 +254,7 @@ export async function acquireRunLock(options: RunLockOptions): Promise<HeldRunLo
     if (error instanceof SynchookError) throw error;
     const { kind } = classifyKafkaError(error);
     if (kind === 'not-authorized') {
-      throw new TaskFailedError(`run lock "${options.name}": Kafka refused it (${messageOf(error)}). Grant synchook's principal DESCRIBE and READ on the topic ${options.topic} and READ and DESCRIBE on the group prefix synchook-lock.; see README "The run lock".`, { cause: error });
+      throw new TaskFailedError(`run lock "${options.name}": Kafka refused it (${messageOf(error)}). Grant synchook's principal DESCRIBE and READ on the topic ${options.topic} and READ and DESCRIBE on the group prefix synchook-lock.; see docs/run-lock.md.`, { cause: error });
     }
     // Credentials and certificates are configuration errors wherever they are met (exit 2).
     if (kind === 'credentials' || kind === 'certificate') throw kafkaFailure(error, options.cluster, `take the run lock "${options.name}"`);

@@ -32,7 +32,7 @@ export function parseConfigText<Config extends CoreConfig>(schema: z.ZodType<Con
   const displayName = options.displayName ?? options.file;
   const parsed = parseYamlFile(displayName, text);
   if (parsed.value === null || parsed.value === undefined) {
-    throw new ConfigError(`${displayName}: the file is empty. Start from the example in the README.`);
+    throw new ConfigError(`${displayName}: the file is empty. Start from examples/demo/synchook.yaml (docs/configuration.md lists every key).`);
   }
   if (typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
     throw new ConfigError(`${displayName}: expected a mapping of sections (cluster, registry, topics, ...) at the top level.`);
@@ -77,14 +77,14 @@ function describeIssue(issue: z.core.$ZodIssue, locate: (path: PropertyKey[], op
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
     const full = keys.map((key) => formatPath([...path, key]));
-    return `${locate([...path, keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (the README lists every key).`;
+    return `${locate([...path, keys[0]!], { key: true })}: unknown key ${full.join(', ')}. Remove it or check the spelling (docs/configuration.md and each task's page in docs/ list every key).`;
   }
   const where = locate(path);
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
     return `${where}: ${formatPath(path)} is required (${issue.expected}). Add it.`;
   }
   if (issue.code === 'invalid_union' || issue.message === 'Invalid input') {
-    return `${where}: ${formatPath(path)}: the value does not have a form this key accepts. Check the README for its form.`;
+    return `${where}: ${formatPath(path)}: the value does not have a form this key accepts. Check its form in docs/ (docs/configuration.md, or the page of the section).`;
   }
   return `${where}: ${formatPath(path)}: ${issue.message}.`;
 }

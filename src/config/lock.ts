@@ -7,7 +7,7 @@ import { Duration, NonEmptyString } from './common.js';
  * group.max.session.timeout.ms (30 min); the lease must fall inside both.
  */
 export const RunLockConfig = z.strictObject({
-  enabled: z.boolean().default(false).meta({ description: 'Take the run lock before presync plans and applies (needs the ACLs in README "The run lock"). plan and --dry-run never take it.' }),
+  enabled: z.boolean().default(false).meta({ description: 'Take the run lock before presync plans and applies (needs the ACLs in docs/run-lock.md). plan and --dry-run never take it.' }),
   name: NonEmptyString.optional().meta({ description: "What the lock guards; runs with the same name never apply at once. Defaults to topics.managedPrefix, else the environment's name." }),
   topic: NonEmptyString.default('__synchook_locks').meta({ description: 'A one-partition topic the lock group subscribes to; created when missing.' }),
   wait: Duration.prefault('2m').meta({ description: 'How long a run waits for another run holding the lock before it stops with exit 3 naming the holder (bounded by the run deadline).' }),

@@ -1,6 +1,6 @@
 /**
  * `{name}` templates for status links and names. Every variable is documented in
- * the README section "Reporting to GitHub"; a template naming an unknown variable is refused by the config.
+ * docs/reporting.md; a template naming an unknown variable is refused by the config.
  */
 export const TEMPLATE_VARIABLES = [
   'env',

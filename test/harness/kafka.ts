@@ -87,7 +87,7 @@ export interface StartKafkaOptions {
   extraProps?: Record<string, string>;
   /** Receives each line of the broker log as it is written. */
   log?: (line: string) => void;
-  /** How long to wait for the broker to answer; default 60 s. */
+  /** How long to wait for the broker to answer; default 180 s (a loaded machine can take minutes to start a JVM broker). */
   startTimeoutMs?: number;
   /** JVM flags after the harness's own, e.g. ['-XX:TieredStopAtLevel=4'] to measure throughput with C2. */
   jvmOptions?: string[];
@@ -387,7 +387,7 @@ async function startOnce(install: KafkaInstall, options: StartKafkaOptions): Pro
   const brokerLogging = loggingConfig(version, { file: logFile }, 'INFO');
   const brokerLoggingFile = join(dataDir, brokerLogging.fileName);
   const users = [ADMIN, ...Object.values(NON_SUPER_USERS)];
-  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 180_000;
   let child: ChildProcess | undefined;
   let stoppedForGood = false;
   const logTail = startLogTail(logFile, options.log);

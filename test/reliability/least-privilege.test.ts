@@ -9,7 +9,7 @@ import { aclsOf, createScramUser, createTopicsAndWait, crashSigns, deleteAclsOf,
 
 /**
  * synchook as a principal that is not a super user, on the broker with StandardAuthorizer and
- * allow.everyone.if.no.acl.found=false: with exactly the ACLs the README section "Security" lists it does its
+ * allow.everyone.if.no.acl.found=false: with exactly the ACLs docs/security.md lists it does its
  * job, and without any one of them it stops before writing anything, with a message naming the
  * permission to grant.
  */
@@ -45,8 +45,8 @@ function leastPrivilege(prefix: string): Grant[] {
 }
 
 /**
- * The run lock (README "The run lock"): its topic, created on first use, and its group prefix.
- * Kafka implies DESCRIBE from READ; both are listed as the README lists them.
+ * The run lock (docs/run-lock.md): its topic, created on first use, and its group prefix.
+ * Kafka implies DESCRIBE from READ; both are listed as docs/run-lock.md lists them.
  */
 function runLockGrants(): Grant[] {
   return [

@@ -53,7 +53,7 @@ beforeAll(async () => {
       allow(AclResourceTypes.TOPIC, RUN, ResourcePatternTypes.PREFIXED),
       allow(AclResourceTypes.GROUP, RUN, ResourcePatternTypes.PREFIXED),
       allow(AclResourceTypes.CLUSTER, 'kafka-cluster', ResourcePatternTypes.LITERAL),
-      // The run lock's topic and group (README "The run lock").
+      // The run lock's topic and group (docs/run-lock.md).
       allow(AclResourceTypes.TOPIC, '__synchook_locks', ResourcePatternTypes.PREFIXED),
       allow(AclResourceTypes.GROUP, 'synchook-lock.', ResourcePatternTypes.PREFIXED),
     ],

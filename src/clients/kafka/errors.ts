@@ -3,7 +3,7 @@
  * and the exit code and sentence a user sees. Tasks call kafkaFailure() (or classifyKafkaError()
  * when they handle some kinds themselves) instead of reading kafkajs error names.
  *
- * Exit codes (README "Exit codes"): a broker that cannot be reached or does not answer in time → 3;
+ * Exit codes (docs/commands.md, "Exit codes"): a broker that cannot be reached or does not answer in time → 3;
  * credentials, certificates, a broker too old for a request synchook needs → 2 (the connection
  * settings are wrong); a missing ACL of synchook's own principal → 1 in PreSync and PostSync alike
  * (the same code as the plan's `not-authorized` violation found by the broker's validate-only
@@ -50,8 +50,8 @@ const CONNECTION_MESSAGES = /Connection (timeout|error|refused)|connect ECONNREF
 
 /** Authorization errors of the protocol, with the ACLs to grant synchook's principal. */
 const AUTHORIZATION_HINTS: Record<string, string> = {
-  TOPIC_AUTHORIZATION_FAILED: 'the topic permissions listed under "Kafka ACLs synchook needs" in the README (DESCRIBE, DESCRIBE_CONFIGS, CREATE, ALTER, ALTER_CONFIGS, DELETE on the managed topics; WRITE and READ on the smoke topic)',
-  CLUSTER_AUTHORIZATION_FAILED: 'the cluster permissions listed under "Kafka ACLs synchook needs" in the README (DESCRIBE and ALTER on the cluster to manage ACLs, CREATE to create topics)',
+  TOPIC_AUTHORIZATION_FAILED: 'the topic permissions listed under "Kafka ACLs synchook needs" in docs/topics-and-acls.md (DESCRIBE, DESCRIBE_CONFIGS, CREATE, ALTER, ALTER_CONFIGS, DELETE on the managed topics; WRITE and READ on the smoke topic)',
+  CLUSTER_AUTHORIZATION_FAILED: 'the cluster permissions listed under "Kafka ACLs synchook needs" in docs/topics-and-acls.md (DESCRIBE and ALTER on the cluster to manage ACLs, CREATE to create topics)',
   GROUP_AUTHORIZATION_FAILED: 'DESCRIBE (and for the smoke consumer READ and DELETE) on the consumer groups it uses',
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'DESCRIBE on the transactional ids it reads',
   DELEGATION_TOKEN_AUTHORIZATION_FAILED: 'the permissions for delegation tokens',

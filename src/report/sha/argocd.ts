@@ -65,7 +65,7 @@ interface Application {
  * annotation → the Application → `status.operationState.syncResult.revision` (or `.revisions[]`
  * for a multi-source Application). ArgoCD records the resolved commit there before running the
  * PreSync hooks. Needs get on pods and jobs in the pod's namespace, and get on
- * applications.argoproj.io in the ArgoCD namespace (the README section "Reporting to GitHub" has the Role).
+ * applications.argoproj.io in the ArgoCD namespace (docs/reporting.md has the Role).
  */
 export async function discoverArgoCdRevision(lookup: ArgoCdLookup): Promise<ArgoCdFinding> {
   const k8s = await import('@kubernetes/client-node');
@@ -179,7 +179,7 @@ function kubernetesError(error: unknown, what: string, rbac: string, server: str
   const body = parseBody((error as { body?: unknown }).body);
   const detail = body?.message ?? messageOf(error).split('\n')[0];
   if (status === 401) return new ConfigError(`ArgoCD commit discovery: ${server} rejected the credentials while reading ${what} (401). Check the ServiceAccount token or the kubeconfig.`);
-  if (status === 403) return new ConfigError(`ArgoCD commit discovery: not allowed to read ${what} (403: ${detail}). Grant the hook's ServiceAccount ${rbac} (see the RBAC in the README), or give the commit with --sha.`);
+  if (status === 403) return new ConfigError(`ArgoCD commit discovery: not allowed to read ${what} (403: ${detail}). Grant the hook's ServiceAccount ${rbac} (see the RBAC in docs/reporting.md), or give the commit with --sha.`);
   if (status === 404) return new ConfigError(`ArgoCD commit discovery: ${what} was not found (404). Check report.github.argocd (pod, podNamespace, namespace), or give the commit with --sha.`);
   if (status !== undefined) return new UnreachableError(`ArgoCD commit discovery: ${server} answered ${status} while reading ${what}: ${detail}.`);
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;

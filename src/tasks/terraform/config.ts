@@ -58,7 +58,7 @@ const AllowedTypes = z
 
 export const TerraformRules = z
   .strictObject({
-    protectKafkaResources: LevelOrOff.default('deny').meta({ description: 'Forbid delete, replace and forget of Kafka clusters, topics and ACLs of the common providers (see the README for the list).' }),
+    protectKafkaResources: LevelOrOff.default('deny').meta({ description: 'Forbid delete, replace and forget of Kafka clusters, topics and ACLs of the common providers (see docs/terraform.md for the list).' }),
     forbid: z.array(ForbidRule).default([]),
     exceptions: z.array(Exception).default([]),
     partitionDecrease: LevelOrOff.default('deny').meta({ description: 'A topic whose partition count goes down (in place, or as the reason for a replacement).' }),
