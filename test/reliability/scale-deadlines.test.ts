@@ -35,7 +35,9 @@ async function existingTopics(prefix: string): Promise<number> {
   return topics.filter((topic) => topic.name.startsWith(prefix)).length;
 }
 
-describe(`deadlines under topic churn (Kafka ${VERSION})`, () => {
+// Creating 1,000 topics and waiting for a broker to publish them takes minutes; the waits under test are
+// synchook's own, so the file runs on one Kafka version (3.9) to keep the suite's time in check.
+describe.runIf(VERSION === '3.9')(`deadlines under topic churn (Kafka ${VERSION})`, () => {
   it('a settle wait without progress ends with exit 3, naming topics.settleTimeout, and counts only the creations the broker confirmed', async () => {
     const count = 1000;
     const dir = writeWorkspace({
