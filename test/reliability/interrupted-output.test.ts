@@ -152,14 +152,20 @@ describe(`an interrupted apply and what the output shows (Kafka ${VERSION})`, ()
   it('a --timeout that passes during apply: exit 3; the JSON and the job summary carry the confirmed and the pending changes', async () => {
     const dir = workspace('d');
     const summaryFile = join(dir, 'step-summary.md');
-    const result = await runCli(['presync', '-c', join(dir, 'synchook.yaml'), '--sha', randomBytes(20).toString('hex'), '--timeout', '20s', '--format', 'json'], {
+    // The deadline must pass while the topics are being created, on a quiet machine as on a busy
+    // one: give the run the time a plan takes here, and a little more, so the apply starts and
+    // cannot finish (creating and serving 2,000 topics takes the broker several seconds).
+    const plan = await runCli(['plan', '-c', join(dir, 'synchook.yaml')], { killAfterMs: 180_000 });
+    expect(plan.code, show(plan)).toBe(0);
+    const deadlineSeconds = Math.max(4, Math.ceil((plan.durationMs * 1.5) / 1000) + 2);
+    const result = await runCli(['presync', '-c', join(dir, 'synchook.yaml'), '--sha', randomBytes(20).toString('hex'), '--timeout', `${deadlineSeconds}s`, '--format', 'json'], {
       killAfterMs: 180_000,
       env: { GITHUB_STEP_SUMMARY: summaryFile },
     });
     expect(result.code, show(result)).toBe(3);
     type Applied = { planned: number; applied: number; unanswered: number; notApplied: number; summary: string; counts: Array<{ action: string; kind: string; planned: number; applied: number }>; notAppliedChanges: unknown[] };
     const json = JSON.parse(result.stdout) as { interrupted?: string; tasks: Array<{ task: string; summary: string; applied?: Applied }> };
-    expect(json.interrupted, result.stdout.slice(0, 2000)).toMatch(/deadline of 20 s passed/);
+    expect(json.interrupted, result.stdout.slice(0, 2000)).toMatch(new RegExp(`deadline of ${deadlineSeconds}(\\.0)? s passed`));
     const topics = json.tasks.find((task) => task.task === 'topics')!;
     const applied = topics.applied;
     expect(applied, result.stdout.slice(0, 2000)).toBeDefined();
@@ -173,7 +179,7 @@ describe(`an interrupted apply and what the output shows (Kafka ${VERSION})`, ()
     expect(exist).toBeLessThanOrEqual(applied!.applied + applied!.unanswered);
     const markdown = readFileSync(summaryFile, 'utf8');
     expect(markdown).toContain(`**topics** stopped part way: ${applied!.summary}`);
-    process.stdout.write(`interrupted by --timeout 20s: ${applied!.summary}; ${exist} exist afterwards\n`);
+    process.stdout.write(`interrupted by --timeout ${deadlineSeconds}s (a plan took ${plan.durationMs} ms): ${applied!.summary}; ${exist} exist afterwards\n`);
   }, 300_000);
 
   it('plan | head -1: the closed pipe ends quietly with the run\'s own exit code', async () => {

@@ -4,12 +4,13 @@
  * CLI run prints.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { ConfigResourceTypes, ConfigSource, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../src/tasks/shared/kafka-enums.js';
+import { harness } from '../harness/index.js';
 import { TOOL_MAIN_CLASSES } from '../harness/kafka.js';
 import type { CliResult } from '../harness/run-cli.js';
 
@@ -160,6 +161,34 @@ export async function createScramUser(libsDir: string, bootstrap: string, userna
     '--bootstrap-server', bootstrap, '--alter', '--entity-type', 'users', '--entity-name', username,
     '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${password}]`,
   ]);
+  await waitUntilAuthenticates(username, password);
+}
+
+/**
+ * The controller commits a new SCRAM credential before the broker has it from the metadata log; a
+ * broker busy with earlier work can take seconds. Log in over SASL_SSL until it works.
+ */
+async function waitUntilAuthenticates(username: string, password: string, timeoutMs = 60_000): Promise<void> {
+  const { kafka } = harness();
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const admin = new Kafka({
+      brokers: [kafka.saslBootstrap],
+      ssl: { ca: [readFileSync(kafka.caFile, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-512', username, password },
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.disconnect();
+      return;
+    } catch (error) {
+      await admin.disconnect().catch(() => undefined);
+      if (Date.now() > until) throw new Error(`SCRAM user ${username} cannot log in after ${timeoutMs} ms: ${(error as Error).message}`);
+      await sleep(250);
+    }
+  }
 }
 
 /**
