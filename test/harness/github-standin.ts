@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 /**
  * A local stand-in for the GitHub REST API. Every request is checked against GitHub's own OpenAPI
@@ -629,4 +630,24 @@ function verifyJwt<T extends { appId: number; publicKey: KeyObject }>(jwt: strin
   const now = Math.floor(Date.now() / 1000);
   if (!valid || !claims.exp || claims.exp < now || !claims.iat || claims.exp - claims.iat > 600 + 60) return undefined;
   return app;
+}
+
+/**
+ * One stand-in for the test file: started before its tests, closed after them, and after each
+ * test no request GitHub would have refused, and no fault left for the next test. Returns the
+ * running stand-in (call it inside a test).
+ */
+export function useGitHubStandIn(options: GitHubStandInOptions = {}): () => GitHubStandIn {
+  let gh: GitHubStandIn | undefined;
+  beforeAll(async () => {
+    gh = await startGitHubStandIn(options);
+  });
+  afterAll(async () => {
+    await gh?.close();
+  });
+  afterEach(() => {
+    expect(gh!.problems()).toEqual([]);
+    gh!.clearFaults();
+  });
+  return () => gh!;
 }

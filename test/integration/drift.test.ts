@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubStandIn, type GitHubStandIn } from '../harness/github-standin.js';
+import { describe, expect, it } from 'vitest';
+import { useGitHubStandIn } from '../harness/github-standin.js';
 import { harness } from '../harness/index.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
 
@@ -16,18 +16,7 @@ import { runCli, type CliResult } from '../harness/run-cli.js';
 const TOKEN = `ghp_${randomBytes(16).toString('hex')}`;
 const CONTEXT = 'synchook/drift-it/drift';
 const run = randomBytes(3).toString('hex');
-let gh: GitHubStandIn;
-
-beforeAll(async () => {
-  gh = await startGitHubStandIn({ tokens: [TOKEN] });
-});
-afterAll(async () => {
-  await gh.close();
-});
-afterEach(() => {
-  expect(gh.problems()).toEqual([]);
-  gh.clearFaults();
-});
+const standIn = useGitHubStandIn({ tokens: [TOKEN] });
 
 const sha = () => randomBytes(20).toString('hex');
 
@@ -47,7 +36,7 @@ function configDir(topics: string, github = ''): string {
       'report:',
       '  github:',
       '    repository: acme/orders',
-      `    apiUrl: ${gh.url}`,
+      `    apiUrl: ${standIn().url}`,
       '    tokenFile: github-token',
       '    discover: off',
       '    sha: ${REVISION}',
@@ -78,14 +67,14 @@ describe(`drift checks (Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? '3.9'})`, 
     expect(drifted.stderr).not.toMatch(/"level":50/);
     expect(drifted.code).toBe(11);
     expect(drifted.stdout).toMatch(new RegExp(`\\+ topic ${topic.replace(/\./g, "\\.")}`));
-    expect(gh.states(deployed)).toEqual({ [CONTEXT]: ['pending', 'failure'] });
-    expect(gh.latest(deployed)[CONTEXT]!.description).toBe('drift: 1 change to apply (topics 1)');
+    expect(standIn().states(deployed)).toEqual({ [CONTEXT]: ['pending', 'failure'] });
+    expect(standIn().latest(deployed)[CONTEXT]!.description).toBe('drift: 1 change to apply (topics 1)');
 
     expect((await synchook(dir, ['presync'], sha())).code).toBe(0);
     const inSync = await synchook(dir, DRIFT_CHECK, deployed);
     expect(inSync.code).toBe(0);
-    expect(gh.states(deployed)[CONTEXT]).toEqual(['pending', 'failure', 'pending', 'success']);
-    expect(gh.latest(deployed)[CONTEXT]!.description).toBe('no drift: the cluster matches this commit');
+    expect(standIn().states(deployed)[CONTEXT]).toEqual(['pending', 'failure', 'pending', 'success']);
+    expect(standIn().latest(deployed)[CONTEXT]!.description).toBe('no drift: the cluster matches this commit');
   });
 
   it('a desired state that a check rejects exits 1, not 11, with a failure status naming the violation', async () => {
@@ -93,13 +82,13 @@ describe(`drift checks (Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? '3.9'})`, 
     const deployed = sha();
     const result = await synchook(dir, DRIFT_CHECK, deployed);
     expect(result.code).toBe(1);
-    expect(gh.states(deployed)).toEqual({ [CONTEXT]: ['pending', 'failure'] });
-    expect(gh.latest(deployed)[CONTEXT]!.description).toMatch(/^1 violation: topic not a valid name!: /);
+    expect(standIn().states(deployed)).toEqual({ [CONTEXT]: ['pending', 'failure'] });
+    expect(standIn().latest(deployed)[CONTEXT]!.description).toMatch(/^1 violation: topic not a valid name!: /);
   });
 
   it('GitHub failing does not change the answer; with report.github.required it exits 3', async () => {
     const dir = configDir(`topics:\n  - name: drift-it-${run}.outage\n    partitions: 1\n    replicationFactor: 1\n`);
-    gh.fault({ kind: 500, operationId: 'repos/create-commit-status', times: 1000 });
+    standIn().fault({ kind: 500, operationId: 'repos/create-commit-status', times: 1000 });
     const lenient = await synchook(dir, DRIFT_CHECK, sha());
     expect(lenient.code).toBe(11);
     expect(lenient.stderr).toMatch(/reporting to GitHub failed; the run goes on/);

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubStandIn, type GitHubStandIn } from '../harness/github-standin.js';
+import { describe, expect, it } from 'vitest';
+import { useGitHubStandIn } from '../harness/github-standin.js';
 import { harness } from '../harness/index.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
 
@@ -16,18 +16,7 @@ import { runCli, type CliResult } from '../harness/run-cli.js';
 const TOKEN = `ghp_${randomBytes(16).toString('hex')}`;
 const run = randomBytes(3).toString('hex');
 const MARKER = '<!-- synchook-plan environment=review-it -->';
-let gh: GitHubStandIn;
-
-beforeAll(async () => {
-  gh = await startGitHubStandIn({ tokens: [TOKEN] });
-});
-afterAll(async () => {
-  await gh.close();
-});
-afterEach(() => {
-  expect(gh.problems()).toEqual([]);
-  gh.clearFaults();
-});
+const standIn = useGitHubStandIn({ tokens: [TOKEN] });
 
 const sha = () => randomBytes(20).toString('hex');
 
@@ -37,7 +26,7 @@ function configDir(topics: string, github = ''): string {
   writeFileSync(join(dir, 'topics.yaml'), topics);
   writeFileSync(
     join(dir, 'synchook.yaml'),
-    ['environment: review-it', 'cluster:', `  brokers: ["${harness().kafka.bootstrap}"]`, '  retries: 1', 'topics:', '  files: [topics.yaml]', '  validateWithBroker: false', 'report:', '  github:', '    repository: acme/orders', `    apiUrl: ${gh.url}`, '    tokenFile: github-token', '    discover: off', '    retries: 0', github, ''].join('\n'),
+    ['environment: review-it', 'cluster:', `  brokers: ["${harness().kafka.bootstrap}"]`, '  retries: 1', 'topics:', '  files: [topics.yaml]', '  validateWithBroker: false', 'report:', '  github:', '    repository: acme/orders', `    apiUrl: ${standIn().url}`, '    tokenFile: github-token', '    discover: off', '    retries: 0', github, ''].join('\n'),
   );
   return dir;
 }
@@ -53,7 +42,7 @@ function plan(dir: string, args: string[], env: Record<string, string | undefine
   return runCli(['plan', ...args, '-c', join(dir, 'synchook.yaml')], { env: { GITHUB_EVENT_PATH: undefined, GITHUB_EVENT_NAME: 'pull_request', GITHUB_TOKEN: undefined, ...env } });
 }
 
-const onPullRequest = (number: number) => gh.comments.filter((comment) => comment.issue === number);
+const onPullRequest = (number: number) => standIn().comments.filter((comment) => comment.issue === number);
 const topicList = (names: string[]) => `topics:\n${names.map((name) => `  - { name: ${name}, partitions: 1, replicationFactor: 1 }`).join('\n')}\n`;
 
 describe(`plan comments on the pull request (Kafka ${process.env.SYNCHOOK_KAFKA_VERSION ?? '3.9'})`, () => {
@@ -70,7 +59,7 @@ describe(`plan comments on the pull request (Kafka ${process.env.SYNCHOOK_KAFKA_
     expect(body).toContain(`+ topic comment-it-${run}.orders`);
 
     // Someone else comments in between; the next push edits synchook's comment, not theirs.
-    gh.comments.push({ id: 9_000_001, repository: 'acme/orders', issue: 7, body: 'looks good', updates: 0 });
+    standIn().comments.push({ id: 9_000_001, repository: 'acme/orders', issue: 7, body: 'looks good', updates: 0 });
     const second = sha();
     writeFileSync(join(dir, 'topics.yaml'), topicList([`comment-it-${run}.orders`, `comment-it-${run}.payments`]));
     const updated = await plan(dir, ['--comment'], { GITHUB_EVENT_PATH: pullRequestEvent(dir, 7, second) });
@@ -105,7 +94,7 @@ describe(`plan comments on the pull request (Kafka ${process.env.SYNCHOOK_KAFKA_
 
   it('a token without permission (403): a message naming the permission; required: true fails the run', async () => {
     const dir = configDir(topicList([`comment-it-${run}.denied`]));
-    gh.fault({ kind: 403, operationId: 'issues/create-comment', times: 10 });
+    standIn().fault({ kind: 403, operationId: 'issues/create-comment', times: 10 });
     const lenient = await plan(dir, ['--comment', '--pull-request', '21']);
     expect(lenient.code).toBe(0);
     expect(lenient.stderr).toContain('GitHub refused it (403). The token needs \\"Pull requests: write\\"');
