@@ -8,6 +8,7 @@ import { harness } from '../harness/index.js';
 import { findFreePort } from '../harness/ports.js';
 import { startRegistryProxy, type StartedRegistryProxy } from '../harness/registry-proxy.js';
 import { runCli, type CliResult } from '../harness/run-cli.js';
+import { createTopicsAndWait } from '../reliability/support.js';
 
 /**
  * The connectors and connect-health tasks against a real Kafka Connect worker (distributed mode,
@@ -92,7 +93,7 @@ describe(`connectors on Kafka Connect (Kafka ${VERSION})`, () => {
     proxy = await startRegistryProxy({ target: workerUrl });
     admin = new Kafka({ brokers: [harness().kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
   });
   afterAll(async () => {
     await admin?.disconnect();

@@ -3,6 +3,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKafkaAdmin, partitionKey, type KafkaAdmin } from '../../src/clients/kafka/admin.js';
 import { harness } from '../harness/index.js';
+import { createTopicsAndWait } from '../reliability/support.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -17,13 +18,14 @@ let nodeId: number;
 
 beforeAll(async () => {
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+  // kafkajs's own leader wait gives up on a broker still publishing earlier topics; this one waits.
+  await createTopicsAndWait(admin, [{ topic: TOPIC, numPartitions: 2, replicationFactor: 1 }]);
   nodeId = (await admin.describeCluster()).brokers[0]!.nodeId;
   perItem = createKafkaAdmin(kafka, { retries: 2 });
 });
 
 afterAll(async () => {
-  await perItem.close();
+  await perItem?.close();
   await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
   await admin.disconnect();
 });
