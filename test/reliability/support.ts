@@ -67,10 +67,18 @@ export async function topicsWithPrefix(admin: Admin, prefix: string): Promise<Ma
   return out;
 }
 
-export async function deleteTopicsWithPrefix(admin: Admin, prefix: string): Promise<void> {
-  const { topics } = await admin.fetchTopicMetadata();
-  const ours = topics.map((topic) => topic.name).filter((name) => name.startsWith(prefix));
-  for (let start = 0; start < ours.length; start += 500) await admin.deleteTopics({ topics: ours.slice(start, start + 500) }).catch(() => undefined);
+export async function deleteTopicsWithPrefix(admin: Admin, prefix: string, timeoutMs = 120_000): Promise<void> {
+  const ours = async () => (await admin.fetchTopicMetadata()).topics.map((topic) => topic.name).filter((name) => name.startsWith(prefix));
+  const names = await ours();
+  for (let start = 0; start < names.length; start += 500) await admin.deleteTopics({ topics: names.slice(start, start + 500) }).catch(() => undefined);
+  // The broker deletes in the background: the next test file must not meet a broker still busy
+  // with thousands of deletions, so wait until they are gone (bounded; leftovers are harmless).
+  const until = Date.now() + timeoutMs;
+  while (names.length > 0 && Date.now() < until) {
+    const left = await ours().catch(() => names);
+    if (left.length === 0) return;
+    await sleep(500);
+  }
 }
 
 /** The ACLs of a principal, as "OPERATION RESOURCE_TYPE name". */
