@@ -5,7 +5,7 @@ import { SynchookError, TaskFailedError, UnreachableError, messageOf } from '../
 import { classifyKafkaError, kafkaFailure } from './kafka/errors.js';
 import { formatDuration } from '../duration.js';
 import type { Logger } from '../log.js';
-import { settleWithin } from '../timing.js';
+import { settleWithin, sleep } from '../timing.js';
 
 /**
  * The run lock, held in Kafka: a consumer group per lock name, subscribed to a one-partition topic,
@@ -131,9 +131,15 @@ function lockAssigner(topic: string, claim: () => MemberClaim): PartitionAssigne
 /** The topic the lock group subscribes to: one partition, created when missing. */
 async function ensureLockTopic(admin: Admin, topic: string): Promise<void> {
   const existing = await admin.listTopics();
-  if (existing.includes(topic)) return;
+  if (!existing.includes(topic)) await createLockTopic(admin, topic);
+  await waitForLockTopicLeader(admin, topic);
+}
+
+async function createLockTopic(admin: Admin, topic: string): Promise<void> {
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+    // kafkajs's own leader wait gives up at once on "does not host this topic-partition", which a
+    // broker still publishing earlier work answers for a while: wait for the leader here instead.
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: false });
   } catch (error) {
     const type = (error as { type?: string; errors?: Array<{ type?: string }> }).errors?.[0]?.type ?? (error as { type?: string }).type;
     if (type === 'TOPIC_ALREADY_EXISTS') return;
@@ -144,6 +150,23 @@ async function ensureLockTopic(admin: Admin, topic: string): Promise<void> {
     throw error;
   }
 }
+
+/** A broker still publishing earlier work answers "does not host this topic-partition" for a while. */
+async function waitForLockTopicLeader(admin: Admin, topic: string): Promise<void> {
+  const until = Date.now() + LOCK_TOPIC_LEADER_WAIT_MS;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
+      if (classifyKafkaError(error).kind !== 'not-ready' || Date.now() > until) throw error;
+      return undefined;
+    });
+    if (metadata?.topics[0]?.partitions.some((partition) => partition.leader >= 0)) return;
+    if (Date.now() > until) throw new UnreachableError(`run lock: the lock topic ${topic} still has no leader after ${LOCK_TOPIC_LEADER_WAIT_MS / 1000} s. Check the brokers that host it.`);
+    await sleep(200);
+  }
+}
+
+/** How long a just-created lock topic may take to get its leader. */
+const LOCK_TOPIC_LEADER_WAIT_MS = 60_000;
 
 /**
  * Who holds the lock now, from the group's description (DescribeGroups): the member assigned the
