@@ -51,7 +51,7 @@ export function secretPair<K extends string>(key: K, description: string) {
   } as { [P in K]: z.ZodOptional<z.ZodString> } & { [P in `${K}File`]: z.ZodOptional<z.ZodString> };
 }
 
-export function exactlyOneOf(key: string) {
+function exactlyOneOf(key: string) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
     const inline = value[key] !== undefined;
     const file = value[`${key}File`] !== undefined;
@@ -119,16 +119,27 @@ export const ClusterConfig = z.strictObject({
 });
 export type ClusterConfig = z.output<typeof ClusterConfig>;
 
-export const RegistryConfig = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/ })
-    // Credentials in the URL would be printed with every message that names the registry.
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), { message: 'credentials in the URL are not allowed (every message that names the registry would print them); put them in registry.basicAuth (username and passwordFile)' })
-    .meta({ description: 'Base URL of the Confluent-compatible REST API, e.g. http://schema-registry:8081 or https://host/apis/ccompat/v7.' }),
-  basicAuth: z
-    .strictObject({ username: NonEmptyString, ...secretPair('password', 'Registry password.') })
+/**
+ * The base URL of a REST API synchook calls. Credentials in it are refused: every message that
+ * names the service would print them.
+ */
+export function restApiUrl(refusal: string) {
+  return z.url({ protocol: /^https?$/ }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), { message: refusal });
+}
+
+/** HTTP basic auth of a REST API: a user name and the password, inline or from a file. */
+export function basicAuthConfig(passwordDescription: string) {
+  return z
+    .strictObject({ username: NonEmptyString, ...secretPair('password', passwordDescription) })
     .superRefine(exactlyOneOf('password'))
-    .optional(),
+    .optional();
+}
+
+export const RegistryConfig = z.strictObject({
+  url: restApiUrl('credentials in the URL are not allowed (every message that names the registry would print them); put them in registry.basicAuth (username and passwordFile)').meta({
+    description: 'Base URL of the Confluent-compatible REST API, e.g. http://schema-registry:8081 or https://host/apis/ccompat/v7.',
+  }),
+  basicAuth: basicAuthConfig('Registry password.'),
   tls: TlsConfig.optional(),
   timeout: Duration.prefault('10s').meta({ description: 'Time for one request to the registry.' }),
   retries: z.int().min(0).max(10).default(3).meta({ description: 'Retries of a request that failed with 5xx or a network error.' }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, NonEmptyString, TlsConfig, exactlyOneOf, secretPair } from './common.js';
+import { Duration, TlsConfig, basicAuthConfig, restApiUrl } from './common.js';
 
 /** One Kafka Connect cluster synchook talks to through its REST API. */
 export const ConnectClusterConfig = z.strictObject({
@@ -7,14 +7,8 @@ export const ConnectClusterConfig = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9._-]{1,63}$/, { message: 'use letters, digits, ".", "_" or "-" (e.g. main, mirror)' })
     .meta({ description: 'Name connectors use to pick this cluster (connectors[].cluster; a Strimzi KafkaConnector\'s strimzi.io/cluster label).' }),
-  url: z
-    .url({ protocol: /^https?$/ })
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), { message: 'credentials in the URL are not allowed (every message that names the cluster would print them); use basicAuth' })
-    .meta({ description: 'Base URL of the Connect REST API, e.g. http://connect:8083.' }),
-  basicAuth: z
-    .strictObject({ username: NonEmptyString, ...secretPair('password', 'Connect REST password.') })
-    .superRefine(exactlyOneOf('password'))
-    .optional(),
+  url: restApiUrl('credentials in the URL are not allowed (every message that names the cluster would print them); use basicAuth').meta({ description: 'Base URL of the Connect REST API, e.g. http://connect:8083.' }),
+  basicAuth: basicAuthConfig('Connect REST password.'),
   tls: TlsConfig.optional(),
   timeout: Duration.prefault('30s').meta({ description: 'Time for one request to the REST API (validation can be slow).' }),
   retries: z.int().min(0).max(10).default(3).meta({ description: 'Retries of a request that failed with 5xx or a network error.' }),
